@@ -1,0 +1,143 @@
+//! Wire types: the host-neutral HTTP request/response and the JSON bodies of the API.
+
+use crate::error::{Error, Result};
+use crate::ports::Rows;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// An HTTP request as every host hands it to [`crate::router::handle`].
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Upper-case method.
+    pub method: String,
+    /// Path without the query string.
+    pub path: String,
+    /// Raw query string without `?` (may be empty).
+    pub query: String,
+    /// Header name/value pairs; names compared case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// Raw body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A request with no headers and no query.
+    pub fn new(method: &str, path: &str, body: impl Into<Vec<u8>>) -> Self {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        Self {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers: vec![],
+            body: body.into(),
+        }
+    }
+
+    /// First header with this name, ignoring case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Parses the body as JSON into `T`: malformed JSON is `invalid_json`, a wrong shape `invalid_request`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        let value: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|e| Error::bad_request("invalid_json", format!("request body is not valid JSON: {e}")))?;
+        serde_json::from_value(value).map_err(|e| Error::bad_request("invalid_request", e.to_string()))
+    }
+}
+
+/// An HTTP response every host turns into its platform's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Header name/value pairs.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A JSON response.
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => Self { status, headers: vec![("content-type".into(), "application/json".into())], body },
+            Err(e) => Self::error(&Error::Internal(format!("serialising response: {e}"))),
+        }
+    }
+
+    /// The JSON error response for `error`.
+    pub fn error(error: &Error) -> Self {
+        let body = error.to_json().to_string().into_bytes();
+        Self { status: error.status(), headers: vec![("content-type".into(), "application/json".into())], body }
+    }
+
+    /// The body parsed as JSON (tests and CLIs).
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// POST /api/nl2sql/translate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranslateRequest {
+    /// The question in natural language.
+    pub question: String,
+    /// Registered database name.
+    pub database: String,
+    /// Conversation to continue.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// Provider to use instead of the configured default.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Run the SQL read-only and return rows.
+    #[serde(default)]
+    pub execute: bool,
+}
+
+/// Token usage of a translation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokens {
+    /// Prompt tokens.
+    pub prompt: u64,
+    /// Completion tokens.
+    pub completion: u64,
+    /// Sum of both.
+    pub total: u64,
+}
+
+/// Answer of POST /api/nl2sql/translate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TranslateResponse {
+    /// The SQL, guarded and bounded.
+    pub sql: String,
+    /// What the SQL does, in words.
+    pub explanation: String,
+    /// 0..1.
+    pub confidence: f64,
+    /// Tables the SQL reads.
+    pub tables: Vec<String>,
+    /// Provider that produced the SQL.
+    pub provider: String,
+    /// Token usage.
+    pub tokens: Tokens,
+    /// Cost in USD.
+    pub cost: f64,
+    /// `hit` or `miss`.
+    pub cache: String,
+    /// Rows when `execute` was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Rows>,
+}
+
+/// PUT /api/nl2sql/databases/{db}: register by introspecting a live connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// `sqlite`, `postgres`, `mysql`.
+    pub dialect: String,
+    /// Name of the connection secret the host resolves from its environment (never the URL itself).
+    pub connection: String,
+}

@@ -1,0 +1,472 @@
+//! Configuration: one TOML document with the sections of the operators' guide we follow, `${ENV}` substitution
+//! for secrets, unknown keys reported (not fatal) and wrong types as clear errors.
+//!
+//! Edge hosts build the same document from bindings/env vars; see [`Config::from_toml`].
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A secret value (API key, JWT secret). Never printed, never serialised, never stored.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// Whether no value was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "***" })
+    }
+}
+
+macro_rules! section {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $name { $($(#[$fdoc])* pub $field: $ty),* }
+        impl Default for $name {
+            fn default() -> Self { Self { $($field: $default),* } }
+        }
+    };
+}
+
+section!(
+    /// `[nl2sql]` with its subsections.
+    Engine {
+        /// Master switch.
+        enabled: bool = true,
+        /// Per-request timeout, seconds.
+        query_timeout: u64 = 30,
+        /// Concurrent requests a host admits.
+        max_concurrent_queries: u32 = 100,
+        /// Skeleton cache size, MB.
+        cache_size_mb: u64 = 500,
+        /// Translation cache TTL, seconds.
+        cache_ttl: u64 = 3600,
+        /// Provider used first; `offline` is the built-in deterministic translator.
+        default_provider: String = "offline".into(),
+        /// Providers tried in order when the default fails.
+        fallback_providers: Vec<String> = Vec::new(),
+        /// Longest question accepted, characters.
+        max_question_length: usize = 2000,
+        /// Largest request body accepted, bytes.
+        max_body_bytes: usize = 1024 * 1024,
+        /// LIMIT added to queries that have none.
+        default_limit: u64 = 100,
+        /// Largest LIMIT let through; larger ones are clamped.
+        max_limit: u64 = 1000,
+        /// Rows returned at most when executing.
+        max_result_rows: usize = 1000,
+        /// `[nl2sql.agentic]`.
+        agentic: Agentic = Agentic::default(),
+        /// `[nl2sql.advisor]`.
+        advisor: Advisor = Advisor::default(),
+        /// `[nl2sql.statistics]`.
+        statistics: Statistics = Statistics::default(),
+        /// `[nl2sql.metadata]`.
+        metadata: Metadata = Metadata::default(),
+        /// `[nl2sql.refresh_manager]`.
+        refresh_manager: RefreshManager = RefreshManager::default(),
+    }
+);
+
+section!(
+    /// `[nl2sql.agentic]`: decomposition of complex questions.
+    Agentic {
+        /// Whether to decompose.
+        enabled: bool = true,
+        /// Complexity (1-10) above which questions are decomposed.
+        complexity_threshold: u8 = 5,
+        /// Tasks per plan at most.
+        max_tasks: u32 = 10,
+        /// Stages per plan at most.
+        max_stages: u32 = 5,
+        /// Budget for a whole decomposition, seconds.
+        timeout_seconds: u64 = 30,
+        /// Run a stage's tasks concurrently.
+        parallel_execution: bool = true,
+        /// Tasks per stage run at once.
+        max_parallel_tasks: u32 = 4,
+    }
+);
+
+section!(
+    /// `[nl2sql.advisor]`: the code advisor.
+    Advisor {
+        /// Whether the advisor runs.
+        enabled: bool = true,
+        /// Recommend indexes with every analysis.
+        auto_recommend_indexes: bool = true,
+        /// Quality score (0-100) under which a translation is flagged.
+        min_quality_score: u8 = 50,
+        /// Use table statistics for costs.
+        use_statistics: bool = true,
+        /// Use catalog metadata (keys, indexes).
+        use_metadata: bool = true,
+        /// Findings at or above this severity are bottlenecks.
+        bottleneck_severity_threshold: u8 = 6,
+        /// Rows above which a full scan is a bottleneck.
+        large_table_rows: u64 = 100_000,
+    }
+);
+
+section!(
+    /// `[nl2sql.statistics]`: table and column statistics.
+    Statistics {
+        /// Whether statistics are collected.
+        enabled: bool = true,
+        /// Refresh interval, seconds.
+        refresh_interval_seconds: u64 = 3600,
+        /// Table statistics cache, MB.
+        cache_size_mb: u64 = 100,
+        /// Column statistics cache, MB.
+        column_cache_size_mb: u64 = 200,
+        /// Use histograms for estimates.
+        enable_histograms: bool = true,
+        /// Histogram buckets.
+        histogram_buckets: u32 = 100,
+        /// Tables smaller than this get table-level statistics only.
+        min_table_size: u64 = 1000,
+        /// Rows sampled per table where the database has no statistics of its own (SQLite).
+        sample_size: u64 = 30_000,
+    }
+);
+
+section!(
+    /// `[nl2sql.metadata]`: catalog refresh.
+    Metadata {
+        /// Whether metadata is collected.
+        enabled: bool = true,
+        /// Refresh interval, seconds.
+        refresh_interval: u64 = 3600,
+        /// Collect constraints.
+        collect_constraints: bool = true,
+        /// Collect indexes.
+        collect_indexes: bool = true,
+        /// Collect foreign keys.
+        collect_foreign_keys: bool = true,
+        /// Concurrent collections.
+        max_concurrent_collections: u32 = 10,
+    }
+);
+
+section!(
+    /// `[nl2sql.refresh_manager]`: scheduled statistics refresh.
+    RefreshManager {
+        /// Whether scheduled refresh runs.
+        enabled: bool = true,
+        /// Queue capacity.
+        queue_capacity: u32 = 1000,
+        /// Parallel refreshes (hosts with threads).
+        worker_threads: u32 = 4,
+        /// Priority at or above which a table is refreshed first.
+        high_priority_threshold: u8 = 8,
+        /// Priority at or above which a table is medium.
+        medium_priority_threshold: u8 = 5,
+        /// Bump the priority of stale tables a query touches.
+        auto_refresh_on_query: bool = true,
+        /// Statistics older than this are stale, seconds.
+        staleness_threshold: u64 = 7200,
+        /// Tables refreshed per scheduled run at most.
+        max_tables_per_run: u32 = 20,
+        /// Wall time per scheduled run, seconds.
+        run_budget_seconds: u64 = 50,
+    }
+);
+
+section!(
+    /// `[llm.<provider>]`: one LLM provider.
+    Provider {
+        /// API key, usually `${ENV}`.
+        api_key: Secret = Secret::default(),
+        /// Model name.
+        model: String = String::new(),
+        /// Base URL.
+        endpoint: String = String::new(),
+        /// Wire format: `openai`, `anthropic`, `cohere`; guessed from the name when empty.
+        api: String = String::new(),
+        /// Request timeout, seconds.
+        timeout: u64 = 30,
+        /// Retries after the first attempt.
+        max_retries: u32 = 3,
+        /// Requests per minute.
+        rate_limit: u32 = 100,
+        /// Sampling temperature.
+        temperature: f64 = 0.0,
+        /// Completion tokens at most.
+        max_tokens: u32 = 2000,
+    }
+);
+
+section!(
+    /// `[security]`.
+    Security {
+        /// Require an API key or JWT.
+        require_auth: bool = false,
+        /// HS256 JWT secret.
+        jwt_secret: Secret = Secret::default(),
+        /// JWT lifetime, seconds.
+        jwt_expiration: u64 = 3600,
+        /// Requests per minute per tenant.
+        rate_limit_per_client: u32 = 100,
+        /// Burst above the steady rate.
+        rate_limit_burst: u32 = 20,
+        /// Let admins query system catalogs.
+        allow_system_catalogs: bool = false,
+    }
+);
+
+section!(
+    /// `[observability]`.
+    Observability {
+        /// Serve /metrics.
+        metrics_enabled: bool = true,
+        /// Metrics path.
+        metrics_path: String = "/metrics".into(),
+        /// Log level.
+        log_level: String = "info".into(),
+        /// `json` or `text`; hosts default to json unless attached to a terminal.
+        log_format: String = String::new(),
+    }
+);
+
+section!(
+    /// `[features]`.
+    Features {
+        /// Experimental features.
+        experimental: bool = false,
+        /// Verbose error messages.
+        verbose_errors: bool = false,
+    }
+);
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `[nl2sql]` and subsections.
+    pub nl2sql: Engine,
+    /// `[llm.<name>]`.
+    pub llm: BTreeMap<String, Provider>,
+    /// `[security]`.
+    pub security: Security,
+    /// `[observability]`.
+    pub observability: Observability,
+    /// `[features]`.
+    pub features: Features,
+}
+
+/// A parsed configuration and the keys it did not understand.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Dotted paths of unknown keys, e.g. `nl2sql.agentc.enabled`.
+    pub unknown_keys: Vec<String>,
+}
+
+impl Config {
+    /// Parses TOML text, substituting `${NAME}` / `${NAME:-default}` in string values through `env`.
+    ///
+    /// Unknown keys are returned in [`Loaded::unknown_keys`]; wrong types, bad TOML and unset variables are
+    /// [`Error::Config`] naming the key.
+    pub fn from_toml(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded> {
+        let mut value: toml::Value = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        substitute(&mut value, "", env)?;
+        let mut unknown_keys = Vec::new();
+        let mut on_unknown = |path: serde_ignored::Path<'_>| unknown_keys.push(path.to_string());
+        let ignoring = serde_ignored::Deserializer::new(value, &mut on_unknown);
+        let config: Config = serde_path_to_error::deserialize(ignoring)
+            .map_err(|e| Error::Config(format!("{}: {}", e.path(), e.inner())))?;
+        unknown_keys.sort();
+        unknown_keys.dedup();
+        config.validate()?;
+        Ok(Loaded { config, unknown_keys })
+    }
+
+    /// Checks relations between keys that types alone cannot.
+    pub fn validate(&self) -> Result<()> {
+        let n = &self.nl2sql;
+        let bad = |msg: String| Err(Error::Config(msg));
+        if n.default_limit == 0 || n.default_limit > n.max_limit {
+            return bad(format!(
+                "nl2sql.default_limit ({}) must be between 1 and nl2sql.max_limit ({})",
+                n.default_limit, n.max_limit
+            ));
+        }
+        if n.max_question_length == 0 || n.max_body_bytes == 0 {
+            return bad("nl2sql.max_question_length and nl2sql.max_body_bytes must be positive".into());
+        }
+        if !(1..=10).contains(&n.agentic.complexity_threshold) {
+            return bad(format!(
+                "nl2sql.agentic.complexity_threshold must be 1-10, not {}",
+                n.agentic.complexity_threshold
+            ));
+        }
+        if n.advisor.min_quality_score > 100 {
+            return bad(format!("nl2sql.advisor.min_quality_score must be 0-100, not {}", n.advisor.min_quality_score));
+        }
+        let rm = &n.refresh_manager;
+        if rm.medium_priority_threshold > rm.high_priority_threshold || rm.high_priority_threshold > 10 {
+            return bad(
+                "nl2sql.refresh_manager: need medium_priority_threshold <= high_priority_threshold <= 10".into()
+            );
+        }
+        for name in std::iter::once(&n.default_provider).chain(&n.fallback_providers) {
+            if name != "offline" && !self.llm.contains_key(name) {
+                return bad(format!("provider `{name}` is named in [nl2sql] but has no [llm.{name}] section"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn substitute(value: &mut toml::Value, path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+    match value {
+        toml::Value::String(s) if s.contains("${") => *s = expand(s, path, env)?,
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                substitute(item, &format!("{path}[{i}]"), env)?;
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table.iter_mut() {
+                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                substitute(item, &child, env)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn expand(text: &str, path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| Error::Config(format!("{path}: unterminated `${{` in value")))?;
+        let (name, default) = match after[..end].split_once(":-") {
+            Some((name, default)) => (name, Some(default)),
+            None => (&after[..end], None),
+        };
+        match (env(name), default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(d)) => out.push_str(d),
+            (None, None) => {
+                return Err(Error::Config(format!(
+                    "{path}: environment variable {name} is not set (use ${{{name}:-default}} for an optional value)"
+                )));
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "OPENAI_API_KEY").then(|| "sk-test-123".to_owned())
+    }
+
+    #[test]
+    fn reference_sections_parse_with_env_and_defaults() {
+        let text = r#"
+            [nl2sql]
+            default_provider = "openai"
+            fallback_providers = ["offline"]
+            [nl2sql.agentic]
+            complexity_threshold = 7
+            [nl2sql.advisor]
+            min_quality_score = 60
+            [nl2sql.statistics]
+            histogram_buckets = 50
+            [nl2sql.refresh_manager]
+            staleness_threshold = 60
+            [llm.openai]
+            api_key = "${OPENAI_API_KEY}"
+            model = "gpt-4o-mini"
+            endpoint = "${OPENAI_BASE:-https://api.openai.com/v1}"
+            [security]
+            require_auth = true
+            [observability]
+            log_level = "debug"
+        "#;
+        let loaded = Config::from_toml(text, &env).expect("valid config");
+        let c = loaded.config;
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+        assert_eq!(c.nl2sql.agentic.complexity_threshold, 7);
+        assert_eq!(c.nl2sql.advisor.min_quality_score, 60);
+        assert_eq!(c.nl2sql.statistics.histogram_buckets, 50);
+        assert_eq!(c.nl2sql.refresh_manager.staleness_threshold, 60);
+        assert_eq!(c.nl2sql.max_limit, 1000, "defaults fill the rest");
+        let openai = &c.llm["openai"];
+        assert_eq!(openai.api_key.expose(), "sk-test-123");
+        assert_eq!(openai.endpoint, "https://api.openai.com/v1");
+        assert!(c.security.require_auth);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::from_toml("[llm.x]\napi_key = \"${OPENAI_API_KEY}\"", &env).expect("valid").config;
+        assert!(!format!("{c:?}").contains("sk-test-123"));
+        assert!(!serde_json::to_string(&c).expect("serialise").contains("sk-test-123"));
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_path() {
+        let text = "[nl2sql]\nenabeld = true\n[nl2sql.agentic]\nmax_taks = 3\n[database]\ntype = \"postgres\"\n";
+        let loaded = Config::from_toml(text, &env).expect("unknown keys are not fatal");
+        assert_eq!(loaded.unknown_keys, ["database", "nl2sql.agentic.max_taks", "nl2sql.enabeld"]);
+    }
+
+    #[test]
+    fn wrong_types_are_clear_errors() {
+        let err = Config::from_toml("[nl2sql]\nquery_timeout = \"thirty\"\n", &env).expect_err("wrong type");
+        let msg = err.to_string();
+        assert!(msg.contains("query_timeout") || msg.contains("invalid type"), "{msg}");
+        let err = Config::from_toml("[nl2sql.agentic]\nmax_tasks = -1\n", &env).expect_err("negative");
+        assert!(err.to_string().contains("max_tasks"), "{err}");
+    }
+
+    #[test]
+    fn unset_env_var_names_the_key() {
+        let err = Config::from_toml("[llm.a]\napi_key = \"${NOPE}\"\n", &env).expect_err("unset");
+        assert!(err.to_string().contains("llm.a.api_key") && err.to_string().contains("NOPE"), "{err}");
+    }
+
+    #[test]
+    fn relations_are_validated() {
+        let err = Config::from_toml("[nl2sql]\ndefault_limit = 5000\n", &env).expect_err("above max");
+        assert!(err.to_string().contains("default_limit"));
+        let err = Config::from_toml("[nl2sql]\ndefault_provider = \"openai\"\n", &env).expect_err("no section");
+        assert!(err.to_string().contains("[llm.openai]"));
+    }
+}

@@ -1,0 +1,105 @@
+//! The one router every host calls unchanged: `handle(request, ports) -> response`.
+
+use crate::api::{RegisterRequest, Request, Response, TranslateRequest};
+use crate::databases;
+use crate::error::{Error, Result};
+use crate::ports::Ports;
+use crate::translate;
+use serde_json::json;
+
+/// Tenant of every request until authentication maps keys to tenants.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// The routes: method and path pattern (`{}` matches one segment).
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health/liveness"),
+    ("GET", "/health/readiness"),
+    ("GET", "/health/startup"),
+    ("POST", "/api/nl2sql/translate"),
+    ("GET", "/api/nl2sql/databases"),
+    ("GET", "/api/nl2sql/databases/{}"),
+    ("PUT", "/api/nl2sql/databases/{}"),
+];
+
+/// Handles one request. Never panics on input; every failure is a JSON error response.
+pub async fn handle(request: Request, ports: &Ports<'_>) -> Response {
+    match route(&request, ports).await {
+        Ok(response) => response,
+        Err(error) => Response::error(&error),
+    }
+}
+
+async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
+    let max = ports.config.nl2sql.max_body_bytes;
+    if req.body.len() > max {
+        return Err(Error::PayloadTooLarge { size: req.body.len(), max });
+    }
+    let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(pattern) = matching_route(&req.method, &segments)? else {
+        return Err(Error::not_found("route_not_found", format!("no route for {} {}", req.method, req.path)));
+    };
+    let tenant = DEFAULT_TENANT;
+    match (req.method.as_str(), pattern) {
+        ("GET", "/health/liveness") => Ok(Response::json(
+            200,
+            &json!({"status": "alive", "timestamp": crate::time::rfc3339(ports.clock.now_ms())}),
+        )),
+        ("GET", "/health/readiness") => readiness(ports).await,
+        ("GET", "/health/startup") => {
+            let uptime = (ports.clock.now_ms() - ports.started_at_ms).max(0) / 1000;
+            Ok(Response::json(200, &json!({"status": "started", "uptime_seconds": uptime})))
+        }
+        ("POST", "/api/nl2sql/translate") => {
+            let body: TranslateRequest = req.json()?;
+            Ok(Response::json(200, &translate::translate(ports, tenant, &body).await?))
+        }
+        ("GET", "/api/nl2sql/databases") => {
+            Ok(Response::json(200, &json!({"databases": databases::list(ports, tenant).await?})))
+        }
+        ("GET", "/api/nl2sql/databases/{}") => {
+            let (record, schema) = databases::load(ports, tenant, segments[3]).await?;
+            Ok(Response::json(200, &json!({"database": record, "catalog": schema.catalog})))
+        }
+        ("PUT", "/api/nl2sql/databases/{}") => {
+            let body: RegisterRequest = req.json()?;
+            let record = databases::register(ports, tenant, segments[3], &body).await?;
+            Ok(Response::json(200, &json!({"database": record})))
+        }
+        _ => Err(Error::Internal(format!("route {pattern} has no handler"))),
+    }
+}
+
+/// The pattern `segments` match for `method`; a path known under another method is `method_not_allowed`.
+fn matching_route(method: &str, segments: &[&str]) -> Result<Option<&'static str>> {
+    let fits = |pattern: &str| {
+        let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+        parts.len() == segments.len() && parts.iter().zip(segments).all(|(p, s)| *p == "{}" || p == s)
+    };
+    let mut allowed = Vec::new();
+    for (m, pattern) in ROUTES {
+        if fits(pattern) {
+            if *m == method {
+                return Ok(Some(pattern));
+            }
+            allowed.push(*m);
+        }
+    }
+    if allowed.is_empty() {
+        Ok(None)
+    } else {
+        Err(Error::MethodNotAllowed { method: method.to_owned(), allowed: allowed.join(", ") })
+    }
+}
+
+async fn readiness(ports: &Ports<'_>) -> Result<Response> {
+    let store = ports.store.get("_health", "probe#readiness").await;
+    let (status, state) = if store.is_ok() { (200, "ready") } else { (503, "not_ready") };
+    Ok(Response::json(
+        status,
+        &json!({
+            "status": state,
+            "checks": {"store": if store.is_ok() { "ok" } else { "error" }},
+            "timestamp": crate::time::rfc3339(ports.clock.now_ms()),
+        }),
+    ))
+}

@@ -1,0 +1,292 @@
+//! End-to-end tests of the `nl2sql` binary: a real server process on a free port, real HTTP, the bundled
+//! Chinook SQLite database, the embedded file store in a temporary data directory.
+
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nl2sql");
+
+/// A running `nl2sql serve`, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(data_dir: &Path, extra_env: &[(&str, &str)], config: Option<&Path>) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("NL2SQL_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn nl2sql serve");
+        let server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = server.try_request("GET", "/health/readiness", b"") {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not become ready on port {port}");
+    }
+
+    fn try_request(&self, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes())?;
+        // A server may answer and close before reading a huge body; that is not a client error here.
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) =
+            text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("bad response: {text}")))?;
+        let status =
+            head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status"))?;
+        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        Ok((status, body.into_bytes()))
+    }
+
+    fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
+        let (status, body) = self.try_request(method, path, body).expect("request");
+        let value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("non-JSON body: {}", String::from_utf8_lossy(&body)));
+        (status, value)
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.request("POST", path, body.to_string().as_bytes())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+fn ask(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("ask")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("NL2SQL_CONFIG")
+        .output()
+        .expect("run nl2sql ask")
+}
+
+fn assert_error(resp: (u16, Value), status: u16, code: &str) {
+    assert_eq!(resp.0, status, "{}", resp.1);
+    assert_eq!(resp.1["error"]["code"], code, "{}", resp.1);
+    assert!(resp.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", resp.1);
+}
+
+#[test]
+fn translate_executes_against_the_bundled_demo() {
+    let dir = tempdir();
+    let server = Server::start(dir.path(), &[], None);
+
+    let (status, body) = server.post(
+        "/api/nl2sql/translate",
+        &json!({"question": "How many tracks are there?", "database": "demo", "execute": true}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body["sql"].as_str().is_some_and(|s| s.to_uppercase().starts_with("SELECT")), "{body}");
+    assert_eq!(body["rows"]["rows"], json!([[3503]]), "{body}");
+    assert_eq!(body["provider"], "offline");
+
+    let (status, body) = server.post(
+        "/api/nl2sql/translate",
+        &json!({"question": "Which 5 artists have the most albums?", "database": "demo", "execute": true}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let rows = body["rows"]["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 5, "{body}");
+    let counts: Vec<i64> = rows
+        .iter()
+        .map(|r| r.as_array().and_then(|r| r.iter().rev().find_map(Value::as_i64)).expect("a count"))
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "ordered by album count: {counts:?}");
+    assert_eq!(counts[0], 21, "{body}");
+    assert!(rows[0].to_string().contains("Iron Maiden"), "{body}");
+
+    // Without execute there are no rows, only SQL.
+    let (status, body) =
+        server.post("/api/nl2sql/translate", &json!({"question": "How many tracks are there?", "database": "demo"}));
+    assert_eq!(status, 200);
+    assert!(body.get("rows").is_none(), "{body}");
+}
+
+#[test]
+fn health_probes_answer() {
+    let dir = tempdir();
+    let server = Server::start(dir.path(), &[], None);
+    let (status, body) = server.request("GET", "/health/liveness", b"");
+    assert_eq!((status, body["status"].as_str()), (200, Some("alive")));
+    assert!(body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    let (status, body) = server.request("GET", "/health/readiness", b"");
+    assert_eq!((status, &body["checks"]["store"]), (200, &json!("ok")));
+    let (status, body) = server.request("GET", "/health/startup", b"");
+    assert_eq!((status, body["status"].as_str()), (200, Some("started")));
+    assert!(body["uptime_seconds"].is_u64());
+}
+
+#[test]
+fn bad_input_gets_json_errors() {
+    let dir = tempdir();
+    let config = dir.path().join("nl2sql.toml");
+    std::fs::write(&config, "[nl2sql]\nmax_question_length = 60\n").expect("write config");
+    let server = Server::start(&dir.path().join("data"), &[], Some(&config));
+    let path = "/api/nl2sql/translate";
+
+    assert_error(server.request("POST", path, b"{\"question\": "), 400, "invalid_json");
+    assert_error(server.post(path, &json!({"database": "demo"})), 400, "invalid_request");
+    assert_error(server.post(path, &json!({"question": "  ", "database": "demo"})), 400, "missing_question");
+    assert_error(
+        server.post(path, &json!({"question": "How many tracks?", "database": "nope"})),
+        404,
+        "database_not_found",
+    );
+    assert_error(
+        server.post(path, &json!({"question": "How many tracks?", "database": "../etc"})),
+        400,
+        "invalid_name",
+    );
+    assert_error(server.post(path, &json!({"question": "x".repeat(61), "database": "demo"})), 400, "question_too_long");
+    let huge = format!("{{\"question\":\"{}\",\"database\":\"demo\"}}", "a".repeat(1024 * 1024 + 10));
+    assert_error(server.request("POST", path, huge.as_bytes()), 413, "payload_too_large");
+    assert_error(
+        server.post(path, &json!({"question": "What is the meaning of life?", "database": "demo"})),
+        422,
+        "untranslatable",
+    );
+    assert_error(server.request("GET", path, b""), 405, "method_not_allowed");
+    assert_error(server.request("GET", "/nope", b""), 404, "route_not_found");
+    assert_error(
+        server.request(
+            "PUT",
+            "/api/nl2sql/databases/x",
+            br#"{"dialect":"sqlite","connection":"sqlite:///etc/passwd"}"#,
+        ),
+        400,
+        "invalid_connection",
+    );
+    // The server is still fine after all of that.
+    let (status, _) = server.request("GET", "/health/liveness", b"");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn restart_keeps_registered_databases() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let db = dir.path().join("pets.sqlite");
+    let conn = rusqlite::Connection::open(&db).expect("create db");
+    conn.execute_batch(
+        "CREATE TABLE owner (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT);
+         CREATE TABLE pet (id INTEGER PRIMARY KEY, name TEXT, species TEXT, owner_id INTEGER REFERENCES owner(id));
+         INSERT INTO owner VALUES (1,'Ann','Oslo'),(2,'Bob','Rome');
+         INSERT INTO pet VALUES (1,'Rex','dog',1),(2,'Tom','cat',1),(3,'Kit','cat',2);",
+    )
+    .expect("seed db");
+    drop(conn);
+    let url = format!("sqlite://{}", db.display());
+    let env = [("PETS_DB_URL", url.as_str())];
+
+    {
+        let server = Server::start(&data, &env, None);
+        let (status, body) =
+            server.request("PUT", "/api/nl2sql/databases/pets", br#"{"dialect":"sqlite","connection":"PETS_DB_URL"}"#);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["database"]["tables"], 2);
+        assert!(!body.to_string().contains("pets.sqlite"), "the connection URL is a secret and never echoed: {body}");
+    }
+    let server = Server::start(&data, &env, None);
+    let (status, body) = server.request("GET", "/api/nl2sql/databases/pets", b"");
+    assert_eq!(status, 200, "{body}");
+    let tables: Vec<&str> =
+        body["catalog"]["tables"].as_array().expect("tables").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(tables, ["owner", "pet"]);
+    let (status, body) = server.request("GET", "/api/nl2sql/databases", b"");
+    assert_eq!(status, 200);
+    let names: Vec<&str> =
+        body["databases"].as_array().expect("list").iter().filter_map(|d| d["name"].as_str()).collect();
+    assert_eq!(names, ["demo", "pets"]);
+    let (status, body) = server.post(
+        "/api/nl2sql/translate",
+        &json!({"question": "How many pets are there?", "database": "pets", "execute": true}),
+    );
+    assert_eq!((status, &body["rows"]["rows"]), (200, &json!([[3]])), "{body}");
+}
+
+#[test]
+fn ask_prints_sql_and_a_table() {
+    let dir = tempdir();
+    let out = ask(dir.path(), &["--execute", "How many customers are there in each country?"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let first = stdout.lines().next().expect("sql line");
+    assert!(first.contains("GROUP BY") && first.contains("Country"), "{stdout}");
+    let usa = stdout.lines().find(|l| l.starts_with("USA ")).expect("a USA row");
+    assert!(usa.trim_end().ends_with("13"), "{usa}");
+    assert!(stdout.contains("(24 rows)"), "{stdout}");
+
+    let out = ask(dir.path(), &["--json", "How many tracks are there?"]);
+    let value: Value = serde_json::from_slice(&out.stdout).expect("json output");
+    assert!(value["sql"].as_str().is_some_and(|s| s.contains("COUNT")), "{value}");
+
+    let out = ask(dir.path(), &["--database", "missing", "How many tracks are there?"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database_not_found"));
+}
+
+#[test]
+fn refuses_to_serve_beyond_loopback_without_keys() {
+    let dir = tempdir();
+    let out =
+        Command::new(BIN).args(["serve", "--addr", "0.0.0.0:0", "--data-dir"]).arg(dir.path()).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
