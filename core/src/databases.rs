@@ -110,10 +110,11 @@ async fn save(
     schema: Schema,
 ) -> Result<DatabaseRecord> {
     let fingerprint = schema.catalog.fingerprint();
-    if let Some(existing) = record(ports, tenant, name).await? {
-        if existing.fingerprint == fingerprint && existing.connection == connection {
-            return Ok(existing);
-        }
+    if let Some(existing) = record(ports, tenant, name).await?
+        && existing.fingerprint == fingerprint
+        && existing.connection == connection
+    {
+        return Ok(existing);
     }
     let record = DatabaseRecord {
         name: name.to_owned(),

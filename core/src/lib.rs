@@ -20,6 +20,7 @@ pub mod memory;
 pub mod offline;
 pub mod ports;
 pub mod router;
+pub mod skeleton;
 pub mod time;
 pub mod translate;
 

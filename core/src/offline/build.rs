@@ -57,7 +57,7 @@ impl Expr {
         !matches!(self, Self::Col(_))
     }
 
-    fn tables(self) -> Option<usize> {
+    fn table(self) -> Option<usize> {
         match self {
             Self::Col(c) | Self::CountDistinct(c) | Self::Agg(_, c) => Some(c.table),
             Self::CountRows(t) => Some(t),
@@ -288,7 +288,7 @@ pub(crate) fn render(plan: &Plan, catalog: &Catalog, graph: &Graph) -> Result<Re
     let used = (plan.select.iter().copied())
         .chain(plan.order_by.iter().map(|(e, _)| *e))
         .chain(plan.having.iter().map(|(e, _, _)| *e))
-        .filter_map(Expr::tables)
+        .filter_map(Expr::table)
         .chain(plan.filters.iter().map(|f| f.col.table))
         .chain(plan.group_by.iter().map(|c| c.table));
     for t in used {
@@ -306,4 +306,69 @@ pub(crate) fn render(plan: &Plan, catalog: &Catalog, graph: &Graph) -> Result<Re
     let mut tables = vec![catalog.tables[plan.root].name.clone()];
     tables.extend(writer.steps.iter().map(|s| catalog.tables[s.table].name.clone()));
     Ok(Rendered { sql: writer.sql(), explanation: super::explain::explain(&writer), tables, joins: writer.steps.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(dialect: Dialect) -> Catalog {
+        let mut catalog: Catalog = serde_json::from_value(serde_json::json!({
+            "dialect": "sqlite",
+            "tables": [
+                {"name": "Artist", "columns": [
+                    {"name": "ArtistId", "data_type": "INTEGER", "nullable": false},
+                    {"name": "Name", "data_type": "TEXT", "nullable": true}], "primary_key": ["ArtistId"]},
+                {"name": "Album", "columns": [
+                    {"name": "AlbumId", "data_type": "INTEGER", "nullable": false},
+                    {"name": "Name", "data_type": "TEXT", "nullable": false},
+                    {"name": "ArtistId", "data_type": "INTEGER", "nullable": false}], "primary_key": ["AlbumId"],
+                 "foreign_keys": [{"columns": ["ArtistId"], "ref_table": "Artist", "ref_columns": []}]}
+            ]
+        }))
+        .expect("a valid catalog literal");
+        catalog.dialect = dialect;
+        catalog
+    }
+
+    fn sql(plan: &Plan, dialect: Dialect) -> String {
+        let catalog = catalog(dialect);
+        render(plan, &catalog, &Graph::new(&catalog)).expect("renders").sql
+    }
+
+    #[test]
+    fn joins_qualify_and_alias_clashing_names() {
+        let (artist_name, album_name) = (ColRef { table: 0, column: 1 }, ColRef { table: 1, column: 1 });
+        let plan = Plan {
+            root: 1,
+            select: vec![Expr::Col(album_name), Expr::Col(artist_name)],
+            filters: vec![Filter { col: artist_name, op: Op::Eq, value: Lit::Str(r"It's \o/".into()) }],
+            limit: 5,
+            ..Plan::default()
+        };
+        assert_eq!(
+            sql(&plan, Dialect::Mysql),
+            r"SELECT Album.Name AS album_name, Artist.Name AS artist_name FROM Album JOIN Artist ON Album.ArtistId = Artist.ArtistId WHERE Artist.Name = 'It''s \\o/' LIMIT 5"
+        );
+        assert!(sql(&plan, Dialect::Sqlite).contains(r"= 'It''s \o/'"));
+    }
+
+    #[test]
+    fn counts_of_repeated_rows_are_distinct() {
+        let artist_name = ColRef { table: 0, column: 1 };
+        let plan = Plan {
+            root: 0,
+            joined: vec![1],
+            select: vec![Expr::CountRows(0)],
+            group_by: vec![],
+            having: None,
+            order_by: vec![(Expr::Col(artist_name), true)],
+            limit: 1,
+            ..Plan::default()
+        };
+        assert_eq!(
+            sql(&plan, Dialect::Postgres),
+            r#"SELECT COUNT(DISTINCT "Artist"."ArtistId") AS artist_count FROM "Artist" JOIN "Album" ON "Album"."ArtistId" = "Artist"."ArtistId" ORDER BY "Artist"."Name" DESC LIMIT 1"#
+        );
+    }
 }

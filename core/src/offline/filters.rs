@@ -99,6 +99,9 @@ impl Planner<'_> {
                     if v.weak {
                         self.penalty += 0.05;
                     }
+                    if context.is_none() && c.table != self.main && !self.is_upward(c.table) {
+                        self.penalty += 0.1; // a value of rows pointing at the main rows is a guess
+                    }
                     let col = ColRef { table: c.table, column: c.column };
                     filters.push(Filter { col, op: Op::Eq, value: Lit::Str(c.text.clone()) });
                 }

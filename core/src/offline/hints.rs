@@ -22,6 +22,9 @@ const DURATION: &[&str] = &["duration", "length", "runtime", "millisecond", "sec
 const PRICE: &[&str] = &["price", "cost", "amount", "total", "fee", "charge"];
 const SIZE: &[&str] = &["size", "byte", "amount", "total", "quantity", "weight", "capacity"];
 
+/// Money columns, the usual measure of a row (`price`, `total`, `amount`).
+pub(crate) const MONEY: Hint = Hint { words: PRICE, temporal: false, birth: false, desc: true };
+
 /// The [`Hint`] of a lower-case word: `longest` → a duration column, descending.
 pub(crate) fn hint(word: &str) -> Option<Hint> {
     let numeric = |words, desc| Some(Hint { words, temporal: false, birth: false, desc });

@@ -3,7 +3,7 @@
 //! `shape.rs`, its conditions in `filters.rs`.
 
 use super::build::ColRef;
-use super::hints::{Hint, hinted_column};
+use super::hints::{Hint, MONEY, hinted_column};
 use super::intent::{Reading, Role};
 use super::joins::Graph;
 use super::lexicon::{Strength, is_key, label_columns};
@@ -192,8 +192,7 @@ impl<'a> Planner<'a> {
         let t = &self.catalog.tables[table];
         let candidates: Vec<usize> =
             (0..t.columns.len()).filter(|&c| t.columns[c].class().is_numeric() && !is_key(t, c)).collect();
-        let hint = super::hints::hint("expensive").and_then(|h| hinted_column(t, &h));
-        let column = hint.or_else(|| candidates.first().copied())?;
+        let column = hinted_column(t, &MONEY).or_else(|| candidates.first().copied())?;
         self.penalty += if candidates.len() == 1 { 0.1 } else { 0.2 };
         Some(ColRef { table, column })
     }
@@ -207,10 +206,8 @@ impl<'a> Planner<'a> {
         if let Some((t, _)) = self.r.mentions[m].table() {
             return Some(Key::Table(t));
         }
-        let main = std::mem::replace(&mut self.main, prefer);
-        let col = self.resolve(m, &any);
-        self.main = main;
-        let col = col?;
+        let scored = scored(self.catalog, &self.r.mentions[m], Some(prefer), &self.mentioned, &self.dist, &any);
+        let col = scored.first().map(|(_, c, _)| *c)?;
         let table = &self.catalog.tables[col.table];
         let name = &table.columns[col.column].name;
         let fk = table.foreign_keys.iter().find(|fk| fk.columns.len() == 1 && fk.columns[0].eq_ignore_ascii_case(name));

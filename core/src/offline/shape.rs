@@ -265,8 +265,10 @@ impl Planner<'_> {
         });
         if ranked {
             plan.limit = superlative_limit;
+            // Ties broken by the key, when it is shown (DISTINCT queries may only sort by shown columns).
             if let [key] = self.catalog.tables[main].primary_key.as_slice() {
-                order.extend(self.col(main, key).map(|c| (c, false)));
+                let key = self.col(main, key).filter(|k| select.contains(k));
+                order.extend(key.filter(|k| !order.iter().any(|(c, _)| c == k)).map(|c| (c, false)));
             }
         } else if let Some(n) = r.top {
             plan.limit = n.min(plan.limit);
