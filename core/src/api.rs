@@ -38,11 +38,55 @@ impl Request {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// The first query parameter `name`, percent-decoded (`+` is a space).
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query.split('&').filter_map(|pair| pair.split_once('=').or(Some((pair, "")))).find_map(|(k, v)| {
+            (percent_decode(k) == name).then(|| percent_decode(v))
+        })
+    }
+
     /// Parses the body as JSON into `T`: malformed JSON is `invalid_json`, a wrong shape `invalid_request`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         let value: serde_json::Value = serde_json::from_slice(&self.body)
             .map_err(|e| Error::bad_request("invalid_json", format!("request body is not valid JSON: {e}")))?;
         serde_json::from_value(value).map_err(|e| Error::bad_request("invalid_request", e.to_string()))
+    }
+}
+
+/// Decodes `%XX` escapes and `+`; invalid escapes are kept as written, invalid UTF-8 is replaced.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 2;
+            }
+            (b'+', _) => out.push(b' '),
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_params_are_decoded() {
+        let req = Request::new("GET", "/x?question=How+many%20tracks%3F&budget=50&bad=%zz%4%+1", Vec::new());
+        assert_eq!(req.query_param("question").as_deref(), Some("How many tracks?"));
+        assert_eq!(req.query_param("budget").as_deref(), Some("50"));
+        assert_eq!(req.query_param("bad").as_deref(), Some("%zz%4% 1"), "a bad escape stays, + is a space");
+        assert_eq!(req.query_param("missing"), None);
     }
 }
 
@@ -119,6 +163,8 @@ pub struct TranslateResponse {
     pub confidence: f64,
     /// Tables the SQL reads.
     pub tables: Vec<String>,
+    /// Tables the schema linker picked for the question, most relevant first.
+    pub linked_tables: Vec<String>,
     /// Provider that produced the SQL.
     pub provider: String,
     /// Token usage.
@@ -132,12 +178,16 @@ pub struct TranslateResponse {
     pub rows: Option<Rows>,
 }
 
-/// PUT /api/nl2sql/databases/{db}: register by introspecting a live connection.
+/// PUT /api/nl2sql/databases/{db}: register from DDL text, or by introspecting a live connection.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// `sqlite`, `postgres`, `mysql`.
     pub dialect: String,
     /// Name of the connection secret the host resolves from its environment (never the URL itself).
-    pub connection: String,
+    #[serde(default)]
+    pub connection: Option<String>,
+    /// DDL text (CREATE TABLE, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, COMMENT ON).
+    #[serde(default)]
+    pub ddl: Option<String>,
 }

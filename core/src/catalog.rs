@@ -43,6 +43,15 @@ impl Dialect {
             Self::Sqlite | Self::Postgres => format!("\"{}\"", ident.replace('"', "\"\"")),
         }
     }
+
+    /// Quotes a table name; PostgreSQL tables outside `public` are catalogued as `schema.table` and quoted
+    /// part by part.
+    pub fn quote_table(self, name: &str) -> String {
+        match name.split_once('.') {
+            Some((schema, table)) if self == Self::Postgres => format!("{}.{}", self.quote(schema), self.quote(table)),
+            _ => self.quote(name),
+        }
+    }
 }
 
 fn is_reserved(ident: &str) -> bool {
@@ -321,5 +330,7 @@ mod tests {
         assert_eq!(Dialect::Postgres.quote("Track"), "\"Track\"");
         assert_eq!(Dialect::Sqlite.quote("order"), "\"order\"");
         assert_eq!(Dialect::Mysql.quote("my col"), "`my col`");
+        assert_eq!(Dialect::Postgres.quote_table("sales.Orders"), "sales.\"Orders\"");
+        assert_eq!(Dialect::Sqlite.quote_table("a.b"), "\"a.b\"");
     }
 }

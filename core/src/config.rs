@@ -79,6 +79,8 @@ section!(
         max_limit: u64 = 1000,
         /// Rows returned at most when executing.
         max_result_rows: usize = 1000,
+        /// Tokens the linked skeleton of a question may use.
+        skeleton_token_budget: usize = 2000,
         /// `[nl2sql.agentic]`.
         agentic: Agentic = Agentic::default(),
         /// `[nl2sql.advisor]`.
@@ -149,8 +151,15 @@ section!(
         histogram_buckets: u32 = 100,
         /// Tables smaller than this get table-level statistics only.
         min_table_size: u64 = 1000,
-        /// Rows sampled per table where the database has no statistics of its own (SQLite).
+        /// Rows sampled per table where the database has no statistics of its own (SQLite, or PostgreSQL tables
+        /// never analysed).
         sample_size: u64 = 30_000,
+        /// Rows of the uniform sample kept with each table's statistics (for correlated predicates).
+        stored_sample_rows: u64 = 1000,
+        /// Run `ANALYZE <table>` on PostgreSQL before reading `pg_stats`. Off: `SqlSource`s run read-only
+        /// transactions, where PostgreSQL refuses ANALYZE, so collection reads what autovacuum or an operator's
+        /// ANALYZE last stored (tables never analysed are computed from a sample instead).
+        analyze_before_collect: bool = false,
     }
 );
 
@@ -193,6 +202,10 @@ section!(
         max_tables_per_run: u32 = 20,
         /// Wall time per scheduled run, seconds.
         run_budget_seconds: u64 = 50,
+        /// First retry delay after a failed collection, seconds; doubles with every further failure.
+        retry_base_seconds: u64 = 600,
+        /// Longest retry delay, seconds.
+        retry_max_seconds: u64 = 86_400,
     }
 );
 

@@ -2,15 +2,19 @@
 //!
 //! Per tenant and database (partition `tenant#database`):
 //! - `schema#<fingerprint>`: the catalog and example values. Content-addressed, so writing it twice is harmless.
+//! - `skeleton#<fingerprint>`: the full skeleton, rendered once per fingerprint.
 //! - in partition `tenant#_registry`, `database#<name>`: the [`DatabaseRecord`], written last. It is the commit
 //!   point: a registration interrupted before it leaves only an unreferenced schema item, never a half-registered
 //!   database.
 
 use crate::api::RegisterRequest;
 use crate::catalog::{Catalog, Dialect, Samples};
+use crate::ddl::{self, Skipped};
+use crate::diff::{self, CatalogDiff};
 use crate::error::{Error, Result};
 use crate::introspect;
 use crate::ports::{Ports, Precondition};
+use crate::skeleton::Skeleton;
 use serde::{Deserialize, Serialize};
 
 /// Values collected per text column for literal matching.
@@ -72,50 +76,108 @@ pub fn validate_name(what: &'static str, name: &str) -> Result<()> {
     }
 }
 
-/// Registers (or re-registers) `name` by introspecting its live connection, and returns its record.
-/// When the schema is unchanged the stored record is returned untouched.
-pub async fn register(
-    ports: &Ports<'_>,
-    tenant: &str,
-    name: &str,
-    request: &RegisterRequest,
-) -> Result<DatabaseRecord> {
-    validate_name("database", name)?;
+/// The outcome of a registration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Registration {
+    /// The registry entry now in force.
+    pub database: DatabaseRecord,
+    /// Whether anything was written (false when the schema and connection were unchanged).
+    pub changed: bool,
+    /// Differences from the previously registered catalog, when there was one and it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<CatalogDiff>,
+    /// The diff as one line per change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+    /// DDL statements that were not used, with their lines (the first [`SKIPPED_SHOWN`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// How many statements were skipped in all.
+    pub skipped_total: usize,
+}
+
+/// Skipped statements listed in a registration response at most (data dumps skip thousands of INSERTs).
+pub const SKIPPED_SHOWN: usize = 100;
+
+/// A schema read from DDL or a live connection, not yet stored.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// Catalog and example values.
+    pub schema: Schema,
+    /// Connection name when introspected.
+    pub connection: Option<String>,
+    /// Unused DDL statements.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reads the schema a registration request describes, without storing anything.
+pub async fn ingest(ports: &Ports<'_>, request: &RegisterRequest) -> Result<Ingested> {
     let dialect = Dialect::parse(&request.dialect).ok_or_else(|| {
         Error::bad_request(
             "invalid_dialect",
             format!("unknown dialect `{}`; use sqlite, postgres or mysql", request.dialect),
         )
     })?;
-    if request.connection.is_empty() || !request.connection.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(Error::bad_request(
-            "invalid_connection",
-            "connection must be the name of a connection secret (letters, digits, _), not a URL",
-        ));
+    match (&request.connection, &request.ddl) {
+        (Some(connection), None) => {
+            if connection.is_empty() || !connection.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(Error::bad_request(
+                    "invalid_connection",
+                    "connection must be the name of a connection secret (letters, digits, _), not a URL",
+                ));
+            }
+            let catalog = introspect::catalog(ports.sql, connection, dialect).await?;
+            if catalog.tables.is_empty() {
+                return Err(Error::bad_request("empty_schema", format!("connection `{connection}` has no tables")));
+            }
+            let rows = ports.config.nl2sql.statistics.sample_size;
+            let samples = introspect::samples(ports.sql, connection, &catalog, rows, SAMPLE_VALUES).await?;
+            Ok(Ingested { schema: Schema { catalog, samples }, connection: Some(connection.clone()), skipped: vec![] })
+        }
+        (None, Some(ddl)) => {
+            let import = ddl::parse(ddl, dialect)?;
+            let schema = Schema { catalog: import.catalog, samples: Samples::new() };
+            Ok(Ingested { schema, connection: None, skipped: import.skipped })
+        }
+        _ => Err(Error::bad_request("invalid_request", "give exactly one of `ddl` (DDL text) or `connection` (a secret name)")),
     }
-    let catalog = introspect::catalog(ports.sql, &request.connection, dialect).await?;
-    if catalog.tables.is_empty() {
-        return Err(Error::bad_request("empty_schema", format!("connection `{}` has no tables", request.connection)));
-    }
-    let sample_rows = ports.config.nl2sql.statistics.sample_size;
-    let samples = introspect::samples(ports.sql, &request.connection, &catalog, sample_rows, SAMPLE_VALUES).await?;
-    save(ports, tenant, name, Some(request.connection.clone()), Schema { catalog, samples }).await
 }
 
-async fn save(
+/// Registers (or re-registers) `name` from DDL or by introspection. An unchanged schema writes nothing; a
+/// changed one is stored under its new fingerprint and the diff is reported.
+pub async fn register(
     ports: &Ports<'_>,
     tenant: &str,
     name: &str,
-    connection: Option<String>,
-    schema: Schema,
-) -> Result<DatabaseRecord> {
+    request: &RegisterRequest,
+) -> Result<Registration> {
+    validate_name("database", name)?;
+    let ingested = ingest(ports, request).await?;
+    save(ports, tenant, name, ingested).await
+}
+
+/// The diff between the stored catalog of `name` and `new` (everything is added when `name` is new).
+pub async fn diff_against(ports: &Ports<'_>, tenant: &str, name: &str, new: &Catalog) -> Result<CatalogDiff> {
+    let empty = Catalog { dialect: new.dialect, tables: vec![] };
+    Ok(match stored(ports, tenant, name).await? {
+        Some((_, old)) => diff::diff(&old.catalog, new),
+        None => diff::diff(&empty, new),
+    })
+}
+
+async fn save(ports: &Ports<'_>, tenant: &str, name: &str, ingested: Ingested) -> Result<Registration> {
+    let Ingested { schema, connection, mut skipped } = ingested;
+    let skipped_total = skipped.len();
+    skipped.truncate(SKIPPED_SHOWN);
     let fingerprint = schema.catalog.fingerprint();
-    if let Some(existing) = record(ports, tenant, name).await?
+    let previous = stored(ports, tenant, name).await?;
+    if let Some((existing, _)) = &previous
         && existing.fingerprint == fingerprint
         && existing.connection == connection
     {
-        return Ok(existing);
+        return Ok(Registration { database: existing.clone(), changed: false, diff: None, changes: vec![], skipped, skipped_total });
     }
+    let diff = previous.as_ref().map(|(_, old)| diff::diff(&old.catalog, &schema.catalog));
     let record = DatabaseRecord {
         name: name.to_owned(),
         dialect: schema.catalog.dialect,
@@ -125,12 +187,32 @@ async fn save(
         fingerprint: fingerprint.clone(),
     };
     let pk = partition(tenant, name);
+    // Content-addressed items first, the registry entry last: it is the commit point.
+    let skeleton = Skeleton::full(&schema.catalog, &schema.samples);
     ports.store.put(&pk, &format!("schema#{fingerprint}"), &to_json(&schema)?, Precondition::None, None).await?;
-    ports
+    ports.store.put(&pk, &format!("skeleton#{fingerprint}"), &to_json(&skeleton)?, Precondition::None, None).await?;
+    ports.store.put(&registry(tenant), &format!("database#{name}"), &to_json(&record)?, Precondition::None, None).await?;
+    let changes = diff.as_ref().map(|d| d.summary().lines().map(str::to_owned).collect()).unwrap_or_default();
+    Ok(Registration { database: record, changed: true, diff, changes, skipped, skipped_total })
+}
+
+/// The full skeleton of `name`, as stored at registration.
+pub async fn skeleton(ports: &Ports<'_>, tenant: &str, record: &DatabaseRecord) -> Result<Skeleton> {
+    let pk = partition(tenant, &record.name);
+    let item = ports
         .store
-        .put(&registry(tenant), &format!("database#{name}"), &to_json(&record)?, Precondition::None, None)
-        .await?;
-    Ok(record)
+        .get(&pk, &format!("skeleton#{}", record.fingerprint))
+        .await?
+        .ok_or_else(|| Error::Store(format!("skeleton {} of database `{}` is missing", record.fingerprint, record.name)))?;
+    from_json(&item.value)
+}
+
+async fn stored(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<Option<(DatabaseRecord, Schema)>> {
+    match load(ports, tenant, name).await {
+        Ok(found) => Ok(Some(found)),
+        Err(Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The registry entry of `name`, if registered.

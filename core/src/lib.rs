@@ -14,15 +14,21 @@ pub mod config;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod databases;
+pub mod ddl;
+pub mod diff;
 pub mod error;
 pub mod introspect;
+pub mod linker;
 pub mod memory;
 pub mod offline;
 pub mod ports;
 pub mod router;
+pub mod spider;
+pub mod stats;
 pub mod skeleton;
 pub mod time;
 pub mod translate;
+pub mod words;
 
 #[doc(hidden)]
 pub use async_trait;

@@ -19,6 +19,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/nl2sql/databases"),
     ("GET", "/api/nl2sql/databases/{}"),
     ("PUT", "/api/nl2sql/databases/{}"),
+    ("GET", "/api/nl2sql/databases/{}/skeleton"),
+    ("GET", "/api/nl2sql/statistics/tables"),
+    ("GET", "/api/nl2sql/statistics/tables/{}"),
+    ("POST", "/api/nl2sql/statistics/refresh"),
 ];
 
 /// Handles one request. Never panics on input; every failure is a JSON error response.
@@ -62,9 +66,12 @@ async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
         }
         ("PUT", "/api/nl2sql/databases/{}") => {
             let body: RegisterRequest = req.json()?;
-            let record = databases::register(ports, tenant, segments[3], &body).await?;
-            Ok(Response::json(200, &json!({"database": record})))
+            Ok(Response::json(200, &databases::register(ports, tenant, segments[3], &body).await?))
         }
+        ("GET", "/api/nl2sql/databases/{}/skeleton") => skeleton(req, ports, tenant, segments[3]).await,
+        ("GET", "/api/nl2sql/statistics/tables") => crate::stats::api::list(req, ports, tenant).await,
+        ("GET", "/api/nl2sql/statistics/tables/{}") => crate::stats::api::table(req, ports, tenant, segments[4]).await,
+        ("POST", "/api/nl2sql/statistics/refresh") => crate::stats::api::refresh(req, ports, tenant).await,
         _ => Err(Error::Internal(format!("route {pattern} has no handler"))),
     }
 }
@@ -88,6 +95,41 @@ fn matching_route(method: &str, segments: &[&str]) -> Result<Option<&'static str
         Ok(None)
     } else {
         Err(Error::MethodNotAllowed { method: method.to_owned(), allowed: allowed.join(", ") })
+    }
+}
+
+/// The stored full skeleton, or with `?question=` the part the linker picks under `?budget=` tokens.
+async fn skeleton(req: &Request, ports: &Ports<'_>, tenant: &str, name: &str) -> Result<Response> {
+    let (record, schema) = databases::load(ports, tenant, name).await?;
+    let budget = match req.query_param("budget") {
+        Some(text) => text.parse::<usize>().ok().filter(|b| *b > 0).ok_or_else(|| {
+            Error::bad_request("invalid_budget", format!("budget must be a positive number of tokens, not `{text}`"))
+        })?,
+        None => ports.config.nl2sql.skeleton_token_budget,
+    };
+    match req.query_param("question") {
+        Some(question) => {
+            let question = crate::translate::checked_question(&question, ports.config)?;
+            let linked = crate::linker::link(question, &schema.catalog, &schema.samples, budget);
+            Ok(Response::json(200, &json!({
+                "database": record.name,
+                "fingerprint": record.fingerprint,
+                "text": linked.skeleton.text(),
+                "tokens": linked.skeleton.tokens,
+                "full_tokens": linked.full_tokens,
+                "tables": linked.tables,
+            })))
+        }
+        None => {
+            let full = databases::skeleton(ports, tenant, &record).await?;
+            Ok(Response::json(200, &json!({
+                "database": record.name,
+                "fingerprint": record.fingerprint,
+                "text": full.text(),
+                "tokens": full.tokens,
+                "full_tokens": full.tokens,
+            })))
+        }
     }
 }
 

@@ -1,25 +1,35 @@
 //! The translate use case: question in, bounded SQL out, optionally executed read-only.
 
+use crate::Config;
 use crate::api::{Tokens, TranslateRequest, TranslateResponse};
+use crate::catalog::Catalog;
 use crate::databases;
+use crate::linker;
 use crate::error::{Error, Result};
 use crate::offline;
 use crate::ports::{Ports, QueryOptions};
 
-/// Translates (and optionally executes) one question for `tenant`.
-pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Result<TranslateResponse> {
-    let config = &ports.config.nl2sql;
-    let question = request.question.trim();
+/// The trimmed question, or `missing_question` / `question_too_long`.
+pub fn checked_question<'q>(question: &'q str, config: &Config) -> Result<&'q str> {
+    let question = question.trim();
     if question.is_empty() {
         return Err(Error::bad_request("missing_question", "question must not be empty"));
     }
     let length = question.chars().count();
-    if length > config.max_question_length {
+    let max = config.nl2sql.max_question_length;
+    if length > max {
         return Err(Error::bad_request(
             "question_too_long",
-            format!("question has {length} characters; the maximum is {}", config.max_question_length),
+            format!("question has {length} characters; the maximum is {max}"),
         ));
     }
+    Ok(question)
+}
+
+/// Translates (and optionally executes) one question for `tenant`.
+pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Result<TranslateResponse> {
+    let config = &ports.config.nl2sql;
+    let question = checked_question(&request.question, ports.config)?;
     if let Some(provider) = request.provider.as_deref().filter(|p| *p != "offline") {
         return Err(Error::bad_request(
             "unknown_provider",
@@ -27,12 +37,23 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
         ));
     }
     let (record, schema) = databases::load(ports, tenant, &request.database).await?;
-    let translation = offline::translate(
-        question,
-        &schema.catalog,
-        &schema.samples,
-        &offline::Options { limit: config.default_limit },
-    )?;
+    // The translator sees the linked part of the schema; the whole schema only if that part cannot answer.
+    let linked = linker::link(question, &schema.catalog, &schema.samples, config.skeleton_token_budget);
+    let linked_tables: Vec<String> = linked.tables.iter().map(|t| t.table.clone()).collect();
+    let focused = Catalog {
+        dialect: schema.catalog.dialect,
+        tables: schema.catalog.tables.iter().filter(|t| linked_tables.contains(&t.name)).cloned().collect(),
+    };
+    let options = offline::Options { limit: config.default_limit };
+    let translation = match offline::translate(question, &focused, &schema.samples, &options) {
+        Ok(t) => t,
+        Err(Error::Untranslatable(_)) if focused.tables.len() < schema.catalog.tables.len() => {
+            offline::translate(question, &schema.catalog, &schema.samples, &options)?
+        }
+        Err(e) => return Err(e),
+    };
+    // Stale statistics of the tables a query reads gain refresh priority; never a reason to fail the answer.
+    let _ = crate::stats::refresh::touch(ports, tenant, &request.database, &translation.tables).await;
     let rows = if request.execute {
         let connection = record.connection.as_deref().ok_or_else(|| {
             Error::bad_request("not_executable", format!("database `{}` has no connection to execute on", record.name))
@@ -48,6 +69,7 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
         explanation: translation.explanation,
         confidence: translation.confidence,
         tables: translation.tables,
+        linked_tables,
         provider: "offline".into(),
         tokens: Tokens::default(),
         cost: 0.0,

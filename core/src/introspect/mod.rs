@@ -1,6 +1,7 @@
 //! Live introspection through [`SqlSource`]: the core owns the SQL per dialect and the parsing of its rows;
 //! adapters only carry rows.
 
+mod postgres;
 mod sqlite;
 
 use crate::catalog::{Catalog, Dialect, Samples, TypeClass};
@@ -14,6 +15,7 @@ const META_ROWS: usize = 1_000_000;
 pub async fn catalog(sql: &dyn SqlSource, connection: &str, dialect: Dialect) -> Result<Catalog> {
     match dialect {
         Dialect::Sqlite => sqlite::catalog(sql, connection).await,
+        Dialect::Postgres => postgres::catalog(sql, connection).await,
         other => Err(Error::bad_request(
             "unsupported_dialect",
             format!("live introspection of {other:?} databases is not supported yet; register by DDL"),
@@ -34,7 +36,7 @@ pub async fn samples(
     let q = |ident: &str| catalog.dialect.quote(ident);
     for table in &catalog.tables {
         for column in table.columns.iter().filter(|c| c.class() == TypeClass::Text) {
-            let (t, c) = (q(&table.name), q(&column.name));
+            let (t, c) = (catalog.dialect.quote_table(&table.name), q(&column.name));
             let text = format!(
                 "SELECT {c} AS v, COUNT(*) AS n FROM (SELECT {c} FROM {t} LIMIT {sample_rows}) s \
                  WHERE {c} IS NOT NULL GROUP BY {c} ORDER BY n DESC, v LIMIT {per_column}"

@@ -2,7 +2,8 @@
 //! SELECT in the catalog's dialect, with a plain-English account of what it does.
 
 use super::joins::{self, Graph, Step};
-use super::lexicon::{snake, words_of};
+use super::lexicon::snake;
+use crate::words::words_of;
 use crate::catalog::{Catalog, Dialect};
 use crate::error::{Error, Result};
 
@@ -167,6 +168,10 @@ impl Writer<'_> {
         self.catalog.dialect.quote(ident)
     }
 
+    fn qt(&self, table: &str) -> String {
+        self.catalog.dialect.quote_table(table)
+    }
+
     pub(crate) fn table_name(&self, t: usize) -> &str {
         &self.catalog.tables[t].name
     }
@@ -177,7 +182,7 @@ impl Writer<'_> {
 
     fn col(&self, c: ColRef) -> String {
         let column = self.q(self.col_name(c));
-        if self.steps.is_empty() { column } else { format!("{}.{column}", self.q(self.table_name(c.table))) }
+        if self.steps.is_empty() { column } else { format!("{}.{column}", self.qt(self.table_name(c.table))) }
     }
 
     fn expr(&self, e: Expr) -> String {
@@ -228,7 +233,7 @@ impl Writer<'_> {
 
     fn sql(&self) -> String {
         let plan = self.plan;
-        let root = self.q(self.table_name(plan.root));
+        let root = self.qt(self.table_name(plan.root));
         let mut sql = String::from("SELECT ");
         if self.distinct() {
             sql.push_str("DISTINCT ");
@@ -246,11 +251,11 @@ impl Writer<'_> {
         }
         sql.push_str(&format!(" FROM {root}"));
         for step in &self.steps {
-            let (child, parent) = (self.q(self.table_name(step.edge.child)), self.q(self.table_name(step.edge.parent)));
+            let (child, parent) = (self.qt(self.table_name(step.edge.child)), self.qt(self.table_name(step.edge.parent)));
             let on: Vec<String> = (step.edge.pairs(self.catalog).into_iter())
                 .map(|(c, p)| format!("{child}.{} = {parent}.{}", self.q(c), self.q(p)))
                 .collect();
-            sql.push_str(&format!(" JOIN {} ON {}", self.q(self.table_name(step.table)), on.join(" AND ")));
+            sql.push_str(&format!(" JOIN {} ON {}", self.qt(self.table_name(step.table)), on.join(" AND ")));
         }
         if !plan.filters.is_empty() {
             let conditions: Vec<String> = (plan.filters.iter())

@@ -4,7 +4,8 @@
 use super::build::{ColRef, Filter, Lit, Op, Plan};
 use super::hints::{hint, hinted_column};
 use super::intent::{Role, YearOp};
-use super::lexicon::{label_columns, words_of};
+use super::lexicon::label_columns;
+use crate::words::words_of;
 use super::plan::Planner;
 use super::values::ValueColumn;
 use crate::catalog::TypeClass;

@@ -2,7 +2,8 @@
 //! ("longest" → a duration column, highest first; "cheapest" → a price column, lowest first; "oldest" →
 //! a birth date, earliest first).
 
-use super::lexicon::{is_key, words_of};
+use super::lexicon::is_key;
+use crate::words::words_of;
 use crate::catalog::{Table, TypeClass};
 
 /// What an adjective or measure word says about the column it refers to.

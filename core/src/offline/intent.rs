@@ -6,11 +6,12 @@ use super::comparisons::{Comparison, comparisons};
 use super::hints::hint;
 use super::lexicon::Lexicon;
 use super::measures::{Measure, measures};
-use super::mentions::{Mention, is_stop_word, schema_mentions};
+use super::mentions::{Mention, schema_mentions};
 use super::scan::{ARTICLES, Scan};
 use super::tokens::{Kind, Token, tokenize};
 use super::values::{ValueIndex, ValueMatch, named_runs, value_matches};
 use crate::catalog::Catalog;
+use crate::words::is_stop_word;
 
 /// What a schema mention does in the question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

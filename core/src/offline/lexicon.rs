@@ -2,80 +2,8 @@
 //! column, the columns that label a row, and a few generic English hints ("longest" → a duration column).
 
 use crate::catalog::{Catalog, Table, TypeClass};
+use crate::words::{split_ident, words_of};
 use std::collections::HashMap;
-
-/// Splits an identifier into lower-case words: `InvoiceLine` → `invoice line`, `customer_id` → `customer id`,
-/// `HTTPServer2` → `http server 2`.
-pub(crate) fn split_ident(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            flush(&mut current, &mut words);
-            continue;
-        }
-        if let Some(&prev) = i.checked_sub(1).and_then(|p| chars.get(p)) {
-            let next = chars.get(i + 1).copied();
-            let boundary = (prev.is_lowercase() && c.is_uppercase())
-                || (prev.is_alphanumeric() && prev.is_alphabetic() != c.is_alphabetic())
-                || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase));
-            if boundary {
-                flush(&mut current, &mut words);
-            }
-        }
-        current.extend(c.to_lowercase());
-    }
-    flush(&mut current, &mut words);
-    words
-}
-
-fn flush(current: &mut String, words: &mut Vec<String>) {
-    if !current.is_empty() {
-        words.push(std::mem::take(current));
-    }
-}
-
-/// The singular of a lower-case English noun; only has to map a plural and its singular to the same word.
-pub(crate) fn singular(word: &str) -> String {
-    const IRREGULAR: &[(&str, &str)] = &[
-        ("people", "person"),
-        ("men", "man"),
-        ("women", "woman"),
-        ("children", "child"),
-        ("mice", "mouse"),
-        ("feet", "foot"),
-        ("teeth", "tooth"),
-        ("indices", "index"),
-        ("criteria", "criterion"),
-        ("series", "series"),
-        ("species", "species"),
-        ("movies", "movie"),
-        ("cookies", "cookie"),
-        ("news", "news"),
-    ];
-    if let Some((_, one)) = IRREGULAR.iter().find(|(many, _)| *many == word) {
-        return (*one).to_owned();
-    }
-    // Every suffix tested below is ASCII, so slicing it off stays on a char boundary.
-    let cut = |n: usize| word[..word.len() - n].to_owned();
-    if word.chars().count() <= 2 || !word.ends_with('s') {
-        word.to_owned()
-    } else if word.len() > 4 && word.ends_with("ies") {
-        format!("{}y", cut(3))
-    } else if ["sses", "xes", "ches", "shes", "zzes"].iter().any(|e| word.ends_with(e)) {
-        cut(2)
-    } else if ["ss", "us", "is"].iter().any(|e| word.ends_with(e)) {
-        word.to_owned()
-    } else {
-        cut(1)
-    }
-}
-
-/// The singular lower-case words of an identifier.
-pub(crate) fn words_of(name: &str) -> Vec<String> {
-    split_ident(name).iter().map(|w| singular(w)).collect()
-}
 
 /// `snake_case` of an identifier, for output aliases.
 pub(crate) fn snake(name: &str) -> String {
@@ -225,31 +153,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identifiers_split_into_words() {
-        assert_eq!(split_ident("InvoiceLine"), ["invoice", "line"]);
-        assert_eq!(split_ident("customer_id"), ["customer", "id"]);
-        assert_eq!(split_ident("CustomerID"), ["customer", "id"]);
-        assert_eq!(split_ident("HTTPServer2"), ["http", "server", "2"]);
-        assert_eq!(split_ident("order-items"), ["order", "items"]);
+    fn snake_case_aliases() {
         assert_eq!(snake("MediaTypeId"), "media_type_id");
-    }
-
-    #[test]
-    fn plurals_become_singular() {
-        for (many, one) in [
-            ("tracks", "track"),
-            ("countries", "country"),
-            ("boxes", "box"),
-            ("addresses", "address"),
-            ("matches", "match"),
-            ("people", "person"),
-            ("status", "status"),
-            ("ids", "id"),
-            ("media", "media"),
-            ("movies", "movie"),
-        ] {
-            assert_eq!(singular(many), one, "{many}");
-            assert_eq!(singular(one), one, "{one}");
-        }
+        assert_eq!(snake("InvoiceLine"), "invoice_line");
     }
 }

@@ -2,80 +2,7 @@
 
 use super::lexicon::{Lexicon, Strength, Target};
 use super::tokens::{Kind, Token};
-
-/// Words that never name a table, a column or a value on their own.
-const FUNCTION_WORDS: &[&str] = &[
-    "a", "about", "above", "after", "all", "also", "among", "an", "and", "any", "are", "as", "at", "be", "been",
-    "before", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "each", "equal", "every",
-    "for", "from", "get", "give", "had", "has", "have", "her", "his", "how", "i", "if", "in", "into", "is", "it",
-    "its", "least", "less", "list", "many", "me", "more", "most", "much", "my", "no", "not", "of", "on", "only", "or",
-    "our", "over", "per", "please", "show", "so", "than", "that", "the", "their", "them", "then", "there", "these",
-    "they", "this", "those", "to", "under", "up", "us", "was", "we", "were", "what", "when", "where", "which", "who",
-    "whom", "whose", "why", "will", "with", "would", "you", "your",
-];
-
-/// Words that say what to compute or how to present it, rather than naming data.
-const QUERY_WORDS: &[&str] = &[
-    "average",
-    "avg",
-    "mean",
-    "sum",
-    "total",
-    "count",
-    "number",
-    "maximum",
-    "max",
-    "minimum",
-    "min",
-    "highest",
-    "lowest",
-    "top",
-    "first",
-    "sorted",
-    "ordered",
-    "sort",
-    "order",
-    "descending",
-    "ascending",
-    "desc",
-    "asc",
-    "find",
-    "display",
-    "return",
-    "tell",
-    "fetch",
-    "see",
-    "want",
-    "need",
-    "know",
-    "name",
-    "names",
-    "exactly",
-    "greater",
-    "fewer",
-    "fewest",
-    "higher",
-    "lower",
-    "largest",
-    "smallest",
-    "biggest",
-    "greatest",
-    "along",
-    "together",
-    "grouped",
-    "alphabetically",
-    "alphabetical",
-    "there",
-    "exist",
-    "existing",
-    "named",
-    "called",
-];
-
-/// Whether `word` (lower case) is a function word or a query word.
-pub(crate) fn is_stop_word(word: &str) -> bool {
-    FUNCTION_WORDS.contains(&word) || QUERY_WORDS.contains(&word)
-}
+use crate::words::is_function_word;
 
 /// A span of tokens naming tables and/or columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +43,7 @@ pub(crate) fn schema_mentions(tokens: &[Token], lexicon: &Lexicon, taken: &[bool
             if span.iter().enumerate().any(|(k, t)| t.kind != Kind::Word || taken[i + k]) {
                 return None;
             }
-            if len == 1 && FUNCTION_WORDS.contains(&span[0].lower.as_str()) {
+            if len == 1 && is_function_word(&span[0].lower) {
                 return None;
             }
             let words: Vec<&str> = span.iter().map(|t| t.norm.as_str()).collect();

@@ -25,7 +25,7 @@ mod mentions;
 mod plan;
 mod scan;
 mod shape;
-mod tokens;
+pub(crate) mod tokens;
 mod values;
 
 use crate::catalog::{Catalog, Samples};

@@ -1,6 +1,6 @@
 //! Question tokens: words, numbers, quoted strings and punctuation, each with the forms matching needs.
 
-use super::lexicon::singular;
+use crate::words::singular;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

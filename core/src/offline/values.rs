@@ -2,9 +2,10 @@
 //! capitalised names right after a table or column.
 
 use super::lexicon::Lexicon;
-use super::mentions::{is_schema_word, is_stop_word, schema_mentions};
+use super::mentions::{is_schema_word, schema_mentions};
 use super::tokens::{Kind, Token, spelled, tokenize};
 use crate::catalog::{Catalog, Samples};
+use crate::words::is_stop_word;
 use std::collections::HashMap;
 
 /// A column a sample value occurs in.

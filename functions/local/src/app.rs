@@ -33,8 +33,8 @@ impl App {
         let app = Self { config, store, started_at_ms: clock.now_ms(), clock, sql: LocalSql::new(demo_path) };
         let ports = app.ports();
         if databases::record(&ports, DEFAULT_TENANT, DEMO).await?.is_none() {
-            let request = RegisterRequest { dialect: "sqlite".into(), connection: DEMO.into() };
-            let record = databases::register(&ports, DEFAULT_TENANT, DEMO, &request).await?;
+            let request = RegisterRequest { dialect: "sqlite".into(), connection: Some(DEMO.into()), ddl: None };
+            let record = databases::register(&ports, DEFAULT_TENANT, DEMO, &request).await?.database;
             tracing::info!(database = DEMO, tables = record.tables, fingerprint = %record.fingerprint, "registered the demo database");
         }
         Ok(app)

@@ -4,8 +4,10 @@
 mod app;
 mod ask;
 mod clock;
+mod schema;
 mod server;
 mod sql;
+mod stats;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -49,11 +51,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Register databases and inspect their skeletons.
+    #[command(subcommand)]
+    Schema(schema::SchemaCommand),
+    /// Collect, list and prioritise table statistics.
+    #[command(subcommand)]
+    Stats(stats::StatsCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let serving = !matches!(cli.command, Some(Command::Ask { .. }));
+    let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -91,6 +99,8 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
         Command::Ask { question, database, execute, json } => {
             Ok(ask::ask(&app, &question, &database, execute, json).await)
         }
+        Command::Schema(command) => schema::run(&app, command).await,
+        Command::Stats(command) => stats::run(&app, command).await,
     }
 }
 

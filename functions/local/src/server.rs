@@ -18,6 +18,7 @@ pub(crate) async fn serve(app: App, addr: SocketAddr) -> anyhow::Result<()> {
     }
     tracing::warn!(%addr, "serving without authentication: loopback only");
     let app = Arc::new(app);
+    crate::stats::schedule(app.clone());
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
         let app = app.clone();
         async move { dispatch(&app, req).await }

@@ -1,63 +1,14 @@
-//! The local [`SqlSource`]: resolves a connection name to a database and runs one read-only statement.
-//!
-//! Names resolve from the environment (`NAME=sqlite:///path/to.db`); the name `demo` is the bundled Chinook
-//! database. URLs never enter the store or the logs.
+//! SQLite through rusqlite: the file opened read-only with `query_only`, statements SQLite does not call
+//! read-only refused, rows capped and long statements interrupted.
 
-use nl2sql_core::ports::{QueryOptions, Rows, SqlSource};
+use nl2sql_core::ports::{QueryOptions, Rows};
 use nl2sql_core::{Error, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Connection name of the bundled demo database.
-pub(crate) const DEMO: &str = "demo";
-
-/// Resolves names through the process environment, `demo` to the bundled file.
-pub(crate) struct LocalSql {
-    demo_path: PathBuf,
-}
-
-impl LocalSql {
-    pub(crate) fn new(demo_path: PathBuf) -> Self {
-        Self { demo_path }
-    }
-
-    fn resolve(&self, name: &str) -> Result<PathBuf> {
-        if name == DEMO {
-            return Ok(self.demo_path.clone());
-        }
-        let url = std::env::var(name).map_err(|_| {
-            Error::bad_request(
-                "unknown_connection",
-                format!("connection secret `{name}` is not set in the host's environment"),
-            )
-        })?;
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            return Ok(PathBuf::from(path));
-        }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(Error::bad_request(
-                "unsupported_connection",
-                format!("connection `{name}` is PostgreSQL, which this build cannot reach yet"),
-            ));
-        }
-        Err(Error::bad_request("invalid_connection", format!("connection `{name}` must be a sqlite:// URL")))
-    }
-}
-
-#[async_trait::async_trait]
-impl SqlSource for LocalSql {
-    async fn query(&self, connection: &str, sql: &str, options: QueryOptions) -> Result<Rows> {
-        let path = self.resolve(connection)?;
-        let sql = sql.to_owned();
-        tokio::task::spawn_blocking(move || run_sqlite(&path, &sql, options))
-            .await
-            .map_err(|e| Error::Internal(format!("query task failed: {e}")))?
-    }
-}
-
-fn run_sqlite(path: &std::path::Path, sql: &str, options: QueryOptions) -> Result<Rows> {
+pub(super) fn run(path: &Path, sql: &str, options: QueryOptions) -> Result<Rows> {
     if !path.exists() {
         return Err(Error::Database(format!("SQLite file {} does not exist", path.display())));
     }

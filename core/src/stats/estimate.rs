@@ -1,0 +1,1 @@
+//! Selectivity and cardinality estimates from the statistics (written separately; placeholder).
