@@ -156,9 +156,9 @@ section!(
         sample_size: u64 = 30_000,
         /// Rows of the uniform sample kept with each table's statistics (for correlated predicates).
         stored_sample_rows: u64 = 1000,
-        /// Run `ANALYZE <table>` on PostgreSQL before reading `pg_stats`. Off: `SqlSource`s run read-only
-        /// transactions, where PostgreSQL refuses ANALYZE, so collection reads what autovacuum or an operator's
-        /// ANALYZE last stored (tables never analysed are computed from a sample instead).
+        /// Run `ANALYZE <table>` on PostgreSQL before reading `pg_stats`. Off: `SqlSource`s run read-only queries
+        /// only (the local adapter reads through a cursor, which refuses ANALYZE), so collection reads what
+        /// autovacuum or an operator's ANALYZE last stored (tables never analysed are computed from a sample).
         analyze_before_collect: bool = false,
     }
 );

@@ -62,4 +62,33 @@ pub async fn store_suite(store: &dyn Store, now_s: i64) {
     let odd = "línea\n\"quoted\" \u{0} 🦀";
     store.put(pk, "odd#1", odd, Precondition::None, None).await.unwrap();
     assert_eq!(store.get(pk, "odd#1").await.unwrap().unwrap().value, odd);
+
+    large_values(store, pk).await;
+}
+
+/// A catalog with its example values or a table's statistics can take megabytes (a DynamoDB item holds 400 KB,
+/// so that adapter splits them): large values read back whole, take part in versions and conditions, and list.
+async fn large_values(store: &dyn Store, pk: &str) {
+    let large = "0123456789abcdef🦀".repeat(70_000); // 1.4 MB, multi-byte characters across any split
+    let v1 = store.put(pk, "big#1", &large, Precondition::None, None).await.unwrap();
+    let item = store.get(pk, "big#1").await.unwrap().expect("a large item is readable");
+    assert!(item.value == large && item.version == v1, "a large value reads back whole");
+    let v2 = store.put(pk, "big#1", "small", Precondition::Version(v1), None).await.unwrap();
+    assert_eq!((v2, store.get(pk, "big#1").await.unwrap().unwrap().value.as_str()), (v1 + 1, "small"));
+    let bigger = format!("{large}{large}");
+    let v3 = store.put(pk, "big#1", &bigger, Precondition::Version(v2), None).await.unwrap();
+    assert_eq!(v3, v2 + 1);
+    if store.supports_cas() {
+        let err = store.put(pk, "big#1", &large, Precondition::Version(v2), None).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "a stale large write conflicts: {err:?}");
+        let err = store.put(pk, "big#1", &large, Precondition::Absent, None).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "Absent on a live large item conflicts: {err:?}");
+    }
+    store.put(pk, "big#2", &large, Precondition::None, None).await.unwrap();
+    let listed = store.list(pk, "big#").await.unwrap();
+    let lengths: Vec<(&str, usize)> = listed.iter().map(|(k, i)| (k.as_str(), i.value.len())).collect();
+    assert_eq!(lengths, [("big#1", bigger.len()), ("big#2", large.len())], "large values list whole");
+    assert_eq!(listed[0].1.value, bigger);
+    store.delete(pk, "big#1").await.unwrap();
+    assert_eq!(store.get(pk, "big#1").await.unwrap(), None, "a deleted large item is gone");
 }

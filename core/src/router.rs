@@ -76,6 +76,13 @@ async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
     }
 }
 
+/// The route pattern a request matches (`/api/nl2sql/databases/{}`), e.g. as a metrics label that names in
+/// paths cannot multiply; `None` when no route matches under `method`.
+pub fn pattern(method: &str, path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    matching_route(method, &segments).ok().flatten()
+}
+
 /// The pattern `segments` match for `method`; a path known under another method is `method_not_allowed`.
 fn matching_route(method: &str, segments: &[&str]) -> Result<Option<&'static str>> {
     let fits = |pattern: &str| {
@@ -111,24 +118,30 @@ async fn skeleton(req: &Request, ports: &Ports<'_>, tenant: &str, name: &str) ->
         Some(question) => {
             let question = crate::translate::checked_question(&question, ports.config)?;
             let linked = crate::linker::link(question, &schema.catalog, &schema.samples, budget);
-            Ok(Response::json(200, &json!({
-                "database": record.name,
-                "fingerprint": record.fingerprint,
-                "text": linked.skeleton.text(),
-                "tokens": linked.skeleton.tokens,
-                "full_tokens": linked.full_tokens,
-                "tables": linked.tables,
-            })))
+            Ok(Response::json(
+                200,
+                &json!({
+                    "database": record.name,
+                    "fingerprint": record.fingerprint,
+                    "text": linked.skeleton.text(),
+                    "tokens": linked.skeleton.tokens,
+                    "full_tokens": linked.full_tokens,
+                    "tables": linked.tables,
+                }),
+            ))
         }
         None => {
             let full = databases::skeleton(ports, tenant, &record).await?;
-            Ok(Response::json(200, &json!({
-                "database": record.name,
-                "fingerprint": record.fingerprint,
-                "text": full.text(),
-                "tokens": full.tokens,
-                "full_tokens": full.tokens,
-            })))
+            Ok(Response::json(
+                200,
+                &json!({
+                    "database": record.name,
+                    "fingerprint": record.fingerprint,
+                    "text": full.text(),
+                    "tokens": full.tokens,
+                    "full_tokens": full.tokens,
+                }),
+            ))
         }
     }
 }
@@ -144,4 +157,17 @@ async fn readiness(ports: &Ports<'_>) -> Result<Response> {
             "timestamp": crate::time::rfc3339(ports.clock.now_ms()),
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern;
+
+    #[test]
+    fn patterns_name_routes_not_paths() {
+        assert_eq!(pattern("GET", "/api/nl2sql/databases/shop/skeleton"), Some("/api/nl2sql/databases/{}/skeleton"));
+        assert_eq!(pattern("POST", "/api/nl2sql/translate"), Some("/api/nl2sql/translate"));
+        assert_eq!(pattern("DELETE", "/health/liveness"), None, "known path, other method");
+        assert_eq!(pattern("GET", "/nope"), None);
+    }
 }

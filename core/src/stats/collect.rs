@@ -3,8 +3,9 @@
 //! fitting the result into one store item.
 //!
 //! A database's tables are collected in two steps so PostgreSQL can batch: [`prepare`] reads what the database
-//! already knows about all of them at once (`pg_class`, `pg_stat_user_tables`, `pg_stats`: two queries however
-//! many tables), then [`table`] adds one table's row sample (one query, sometimes two).
+//! already knows about a group of tables at once (`pg_class`, `n_mod_since_analyze`, `pg_stats`, and the small
+//! tables' rows: three queries however many tables), then [`table`] adds one table's row sample where the batch
+//! did not read it (one query, sometimes two).
 
 use super::model::{ColumnStats, RowSample, TableStats};
 use super::{postgres, sample, sqlite};

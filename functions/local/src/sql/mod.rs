@@ -3,7 +3,6 @@
 //! Names resolve from the environment (`NAME=sqlite:///path/to.db` or `NAME=postgres://user:pw@host/db`); the
 //! name `demo` is the bundled Chinook database. URLs never enter the store, the logs or error messages.
 
-mod postgres;
 mod sqlite;
 
 use nl2sql_core::ports::{QueryOptions, Rows, SqlSource};
@@ -43,7 +42,7 @@ impl LocalSql {
         if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             return Ok(Target::Sqlite(PathBuf::from(path)));
         }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if nl2sql_sql_postgres::is_postgres_url(&url) {
             return Ok(Target::Postgres(url));
         }
         Err(Error::bad_request(
@@ -63,7 +62,7 @@ impl SqlSource for LocalSql {
                     .await
                     .map_err(|e| Error::Internal(format!("query task failed: {e}")))?
             }
-            Target::Postgres(url) => postgres::run(connection, &url, sql, options).await,
+            Target::Postgres(url) => nl2sql_sql_postgres::run(connection, &url, sql, options).await,
         }
     }
 }

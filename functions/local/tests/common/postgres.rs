@@ -98,6 +98,19 @@ impl Postgres {
         self.psql("postgres", "-f", fixtures().join("chinook/Chinook_PostgreSql.sql").as_os_str());
     }
 
+    /// Loads Sakila into a new database `sakila`.
+    pub(crate) fn load_sakila(&self) {
+        self.psql("postgres", "-c", "CREATE DATABASE sakila".as_ref());
+        self.psql("sakila", "-f", fixtures().join("sakila/postgres-sakila-schema.sql").as_os_str());
+        self.psql("sakila", "-f", fixtures().join("sakila/postgres-sakila-insert-data-using-copy.sql").as_os_str());
+    }
+
+    /// Loads Northwind into a new database `northwind`.
+    pub(crate) fn load_northwind(&self) {
+        self.psql("postgres", "-c", "CREATE DATABASE northwind".as_ref());
+        self.psql("northwind", "-f", fixtures().join("northwind/northwind_postgres.sql").as_os_str());
+    }
+
     /// Stops the server now (`pg_ctl stop -m fast`), e.g. to play an outage.
     pub(crate) fn stop(&self) {
         let data = self.dir.path().join("data");
@@ -140,9 +153,15 @@ impl Drop for Postgres {
     }
 }
 
-/// `tests/fixtures/sampledb`: Chinook, Sakila and Northwind scripts.
+/// `tests/fixtures/sampledb`: Chinook, Sakila and Northwind scripts. Found from the including crate's directory
+/// upwards, because the workspace's `tests` crate (nl2sql-tests) includes this file too.
 pub(crate) fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sampledb")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|dir| dir.join("tests/fixtures/sampledb"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| manifest.join("../../tests/fixtures/sampledb"))
 }
 
 /// The newest `/usr/lib/postgresql/<version>/bin` holding initdb, pg_ctl and postgres.

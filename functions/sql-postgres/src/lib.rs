@@ -1,4 +1,9 @@
-//! PostgreSQL through tokio-postgres (no TLS in this build), one connection per statement.
+//! The PostgreSQL [`SqlSource`](nl2sql_core::ports::SqlSource) plumbing shared by the hosts that can open TCP
+//! connections (the local server and AWS Lambda): tokio-postgres, no TLS in this build, one connection per
+//! statement.
+//!
+//! Why a crate of its own: both hosts resolve connection names differently (the local host also knows SQLite
+//! files and the bundled demo) but must run statements identically, so the statement path lives here once.
 //!
 //! Each statement runs in a `READ ONLY` transaction with a `statement_timeout`. It is prepared first (which
 //! refuses more than one statement and yields the column types), then read through a cursor so the server
@@ -17,8 +22,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Beyond the server-side `statement_timeout`, for a server that stops answering altogether.
 const GRACE: Duration = Duration::from_secs(5);
 
-/// Runs `sql` against the database at `url`, the secret behind connection `name`.
-pub(super) async fn run(name: &str, url: &str, sql: &str, options: QueryOptions) -> Result<Rows> {
+/// Whether `url` is a PostgreSQL connection URL this crate can open.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Runs `sql` against the database at `url`, the secret behind connection `name`. Messages never contain the
+/// password.
+pub async fn run(name: &str, url: &str, sql: &str, options: QueryOptions) -> Result<Rows> {
     let mut secrets: Vec<String> = password_in_url(url).into_iter().collect();
     let mut config: Config = url.parse().map_err(|e| {
         Error::Database(redact(format!("connection `{name}` is not a valid PostgreSQL URL: {}", chain(&e)), &secrets))

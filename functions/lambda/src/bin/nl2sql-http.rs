@@ -1,0 +1,39 @@
+//! `nl2sql-http`: the HTTP API as a Lambda function behind a Function URL or an HTTP API (payload 2.0).
+
+use lambda_http::{Body, Error, Response, service_fn};
+use nl2sql_lambda::{Host, event, metrics};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    nl2sql_lambda::logging::init();
+    let host = match Host::from_env().await {
+        Ok(host) => Arc::new(host),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return Err(e.into());
+        }
+    };
+    lambda_http::run(service_fn(move |request| {
+        let host = host.clone();
+        async move { Ok::<_, Infallible>(handle(&host, request).await) }
+    }))
+    .await
+}
+
+async fn handle(host: &Host, request: lambda_http::Request) -> Response<Body> {
+    let started = Instant::now();
+    let request = event::to_core(request);
+    let route = match nl2sql_core::router::pattern(&request.method, &request.path) {
+        Some(pattern) => format!("{} {pattern}", request.method),
+        None => "unmatched".to_owned(),
+    };
+    let (method, path) = (request.method.clone(), request.path.clone());
+    let response = nl2sql_core::router::handle(request, &host.ports()).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(%method, %path, status = response.status, elapsed_ms, "request");
+    metrics::emit(&metrics::request(host.now_ms(), &route, response.status, elapsed_ms));
+    event::from_core(response)
+}

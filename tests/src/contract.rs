@@ -1,0 +1,188 @@
+//! The HTTP contract every host honours, as one suite: point [`run`] at a running host's base URL.
+//!
+//! It registers a database from DDL, reads the registry, the skeleton (whole and linked to a question),
+//! translates, reads and refreshes statistics, checks that bad input is a 4xx with `{"error":{"code","message"}}`
+//! and that the health probes answer. With a [`Target::connection`] (a connection name the host resolves to
+//! Chinook on PostgreSQL; start the host with [`connection_env`]) it also registers by introspection,
+//! collects statistics and executes a translation.
+//!
+//! Names are unique per call, so the suite can run twice against one store.
+
+use crate::client::Client;
+use serde_json::{Value, json};
+
+/// The connection name the suite registers Chinook under.
+pub const CONNECTION: &str = "NL2SQL_CONTRACT_CHINOOK";
+
+/// The environment a host needs for [`Target::connection`]: [`CONNECTION`] set to Chinook's URL.
+pub fn connection_env(chinook_url: &str) -> Vec<(String, String)> {
+    vec![(CONNECTION.to_owned(), chinook_url.to_owned())]
+}
+
+/// A host under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// A connection name the host resolves to Chinook on PostgreSQL, when one is available.
+    pub connection: Option<String>,
+    /// Suffix that keeps this run's database names apart from other runs on the same store.
+    pub suffix: String,
+}
+
+const SHOP_DDL: &str = "
+CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL, country text);
+CREATE TABLE orders (
+    id integer PRIMARY KEY,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    total numeric(10,2),
+    placed_at date
+);
+CREATE INDEX orders_customer ON orders (customer_id);
+";
+
+/// Runs the whole contract against `target`; panics (failing the test) at the first broken promise.
+pub fn run(target: &Target) {
+    let client = Client::new(&target.base_url);
+    health(&client);
+    let shop = format!("shop_{}", target.suffix);
+    registration(&client, &shop);
+    skeleton(&client, &shop);
+    translation(&client, &shop);
+    statistics_without_connection(&client, &shop);
+    bad_input(&client, &shop);
+    if let Some(connection) = &target.connection {
+        live_database(&client, connection, &format!("chinook_{}", target.suffix));
+    }
+}
+
+fn expect_ok(what: &str, (status, body): (u16, Value)) -> Value {
+    assert_eq!(status, 200, "{what}: {body}");
+    body
+}
+
+/// A 4xx (or other non-2xx) with the error shape, answering its code.
+fn expect_error(what: &str, status: u16, (got, body): (u16, Value)) -> String {
+    assert_eq!(got, status, "{what}: {body}");
+    let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("{what}: no error code in {body}"));
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: no message in {body}");
+    code.to_owned()
+}
+
+fn health(client: &Client) {
+    let alive = expect_ok("liveness", client.get("/health/liveness"));
+    assert_eq!(alive["status"], "alive", "{alive}");
+    let ready = expect_ok("readiness", client.get("/health/readiness"));
+    assert_eq!((ready["status"].as_str(), ready["checks"]["store"].as_str()), (Some("ready"), Some("ok")), "{ready}");
+    let started = expect_ok("startup", client.get("/health/startup"));
+    assert!(started["uptime_seconds"].is_u64(), "{started}");
+}
+
+fn registration(client: &Client, shop: &str) {
+    let path = format!("/api/nl2sql/databases/{shop}");
+    let body = json!({"dialect": "postgres", "ddl": SHOP_DDL});
+    let first = expect_ok("register by DDL", client.json("PUT", &path, &body));
+    assert_eq!(
+        (first["database"]["name"].as_str(), first["database"]["tables"].as_u64()),
+        (Some(shop), Some(2)),
+        "{first}"
+    );
+    assert_eq!(first["changed"], true, "{first}");
+    let again = expect_ok("register the same DDL again", client.json("PUT", &path, &body));
+    assert_eq!(again["changed"], false, "an unchanged schema writes nothing: {again}");
+
+    let list = expect_ok("registry", client.get("/api/nl2sql/databases"));
+    let names: Vec<&str> =
+        list["databases"].as_array().into_iter().flatten().filter_map(|d| d["name"].as_str()).collect();
+    assert!(names.contains(&shop), "{shop} is registered: {list}");
+    let one = expect_ok("one database", client.get(&path));
+    let tables: Vec<&str> =
+        one["catalog"]["tables"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(tables, ["customers", "orders"], "{one}");
+}
+
+fn skeleton(client: &Client, shop: &str) {
+    let full = expect_ok("skeleton", client.get(&format!("/api/nl2sql/databases/{shop}/skeleton")));
+    let text = full["text"].as_str().unwrap_or_default();
+    assert!(text.contains("customers") && text.contains("orders"), "{full}");
+    assert!(full["tokens"].as_u64().is_some_and(|t| t > 0), "{full}");
+    let path = format!("/api/nl2sql/databases/{shop}/skeleton?question=How+many+orders+did+each+customer+place%3F");
+    let linked = expect_ok("linked skeleton", client.get(&path));
+    let tables = linked["tables"].as_array().expect("linked tables");
+    assert!(tables.iter().any(|t| t.to_string().contains("orders")), "{linked}");
+    let code = expect_error("bad budget", 400, client.get(&format!("/api/nl2sql/databases/{shop}/skeleton?budget=-1")));
+    assert_eq!(code, "invalid_budget");
+}
+
+fn translation(client: &Client, shop: &str) {
+    let body = json!({"question": "How many customers are there?", "database": shop});
+    let answer = expect_ok("translate", client.json("POST", "/api/nl2sql/translate", &body));
+    let sql = answer["sql"].as_str().unwrap_or_default().to_lowercase();
+    assert!(sql.contains("count") && sql.contains("customers") && sql.contains("limit"), "{answer}");
+    assert!(answer["confidence"].is_number() && answer["provider"].is_string(), "{answer}");
+}
+
+fn statistics_without_connection(client: &Client, shop: &str) {
+    let list = expect_ok("statistics list", client.get(&format!("/api/nl2sql/statistics/tables?database={shop}")));
+    assert_eq!(list["collectable"], false, "a DDL registration has nothing to collect from: {list}");
+    assert_eq!(list["tables"].as_array().map(Vec::len), Some(2), "{list}");
+    let detail = client.get(&format!("/api/nl2sql/statistics/tables/orders?database={shop}"));
+    assert_eq!(expect_error("statistics detail before any collection", 404, detail), "statistics_not_found");
+    let refresh = client.json("POST", "/api/nl2sql/statistics/refresh", &json!({"database": shop}));
+    assert_eq!(expect_error("refresh without a connection", 400, refresh), "no_connection");
+    let missing = client.get("/api/nl2sql/statistics/tables");
+    assert_eq!(expect_error("statistics without a database", 400, missing), "missing_database");
+}
+
+fn bad_input(client: &Client, shop: &str) {
+    let translate = "/api/nl2sql/translate";
+    let malformed = client.send("POST", translate, b"{\"question\": ");
+    assert_eq!(malformed.header("content-type"), Some("application/json"), "errors are JSON");
+    assert_eq!(expect_error("malformed JSON", 400, (malformed.status, malformed.json())), "invalid_json");
+    let no_question = client.json("POST", translate, &json!({"database": shop}));
+    assert_eq!(expect_error("missing question", 400, no_question), "invalid_request");
+    let empty = client.json("POST", translate, &json!({"question": "  ", "database": shop}));
+    assert_eq!(expect_error("empty question", 400, empty), "missing_question");
+    let long = client.json("POST", translate, &json!({"question": "why ".repeat(1000), "database": shop}));
+    assert_eq!(expect_error("over-long question", 400, long), "question_too_long");
+    let unknown = client.json("POST", translate, &json!({"question": "How many?", "database": "no_such_db"}));
+    assert_eq!(expect_error("unknown database", 404, unknown), "database_not_found");
+    let huge = vec![b' '; 1024 * 1024 + 10];
+    let reply = client.send("POST", translate, &huge);
+    assert_eq!(expect_error("over-long body", 413, (reply.status, reply.json())), "payload_too_large");
+    assert_eq!(expect_error("unknown route", 404, client.get("/api/nl2sql/nope")), "route_not_found");
+    let wrong_method = client.json("DELETE", "/health/liveness", &json!({}));
+    assert_eq!(expect_error("wrong method", 405, wrong_method), "method_not_allowed");
+    let bad_name =
+        client.json("PUT", "/api/nl2sql/databases/_reserved", &json!({"dialect": "postgres", "ddl": SHOP_DDL}));
+    assert_eq!(expect_error("reserved name", 400, bad_name), "invalid_name");
+}
+
+/// Chinook on PostgreSQL through the host's connection: introspection, statistics, execution.
+fn live_database(client: &Client, connection: &str, name: &str) {
+    let path = format!("/api/nl2sql/databases/{name}");
+    let registered = expect_ok(
+        "register by connection",
+        client.json("PUT", &path, &json!({"dialect": "postgres", "connection": connection})),
+    );
+    assert_eq!(registered["database"]["tables"], 11, "{registered}");
+    assert!(!registered.to_string().contains("postgres://"), "the URL is a secret: {registered}");
+
+    let refresh = json!({"database": name, "tables": ["artist", "album"]});
+    let report = expect_ok("refresh", client.json("POST", "/api/nl2sql/statistics/refresh", &refresh));
+    let refreshed: Vec<&str> =
+        report["refreshed"].as_array().into_iter().flatten().filter_map(|r| r["table"].as_str()).collect();
+    assert_eq!(refreshed, ["album", "artist"], "{report}");
+
+    let list = expect_ok("statistics list", client.get(&format!("/api/nl2sql/statistics/tables?database={name}")));
+    let artist =
+        list["tables"].as_array().into_iter().flatten().find(|t| t["table"] == "artist").expect("artist listed");
+    assert!(artist["refreshed_at"].is_string() && artist["row_count"].as_f64().is_some_and(|r| r > 0.0), "{list}");
+    let detail =
+        expect_ok("statistics detail", client.get(&format!("/api/nl2sql/statistics/tables/artist?database={name}")));
+    assert_eq!(detail["statistics"]["table"], "artist", "{detail}");
+
+    let ask = json!({"question": "How many artists are there?", "database": name, "execute": true});
+    let answer = expect_ok("translate and execute", client.json("POST", "/api/nl2sql/translate", &ask));
+    assert_eq!(answer["rows"]["rows"], json!([[275]]), "{answer}");
+}

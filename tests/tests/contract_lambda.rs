@@ -1,0 +1,26 @@
+//! The HTTP contract against the Lambda HTTP function: the real `nl2sql-http` binary under the Runtime API
+//! emulator, behind a Function URL front door, with DynamoDB = moto and Chinook on a private PostgreSQL server.
+
+use nl2sql_tests::contract::{self, Target};
+use nl2sql_tests::lambda_emulator::Emulator;
+use nl2sql_tests::moto::Moto;
+use nl2sql_tests::paths::lambda_bin;
+use nl2sql_tests::pg::Chinook;
+use std::sync::Arc;
+
+#[test]
+fn lambda_http_function_honours_the_http_contract() {
+    let Some(moto) = Moto::start() else { return };
+    moto.create_table("nl2sql-contract");
+    let chinook = Chinook::shared();
+    let mut env = moto.env();
+    env.push(("NL2SQL_TABLE".into(), "nl2sql-contract".into()));
+    env.extend(chinook.as_ref().map(|pg| contract::connection_env(&pg.url())).unwrap_or_default());
+    let function = Arc::new(Emulator::start(&lambda_bin("nl2sql-http"), &env));
+    let base_url = function.front_door();
+    contract::run(&Target {
+        base_url,
+        connection: chinook.as_ref().map(|_| contract::CONNECTION.to_owned()),
+        suffix: "lambda".into(),
+    });
+}
