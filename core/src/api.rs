@@ -40,9 +40,10 @@ impl Request {
 
     /// The first query parameter `name`, percent-decoded (`+` is a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query.split('&').filter_map(|pair| pair.split_once('=').or(Some((pair, "")))).find_map(|(k, v)| {
-            (percent_decode(k) == name).then(|| percent_decode(v))
-        })
+        self.query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+            .find_map(|(k, v)| (percent_decode(k) == name).then(|| percent_decode(v)))
     }
 
     /// Parses the body as JSON into `T`: malformed JSON is `invalid_json`, a wrong shape `invalid_request`.

@@ -139,18 +139,16 @@ pub async fn ingest(ports: &Ports<'_>, request: &RegisterRequest) -> Result<Inge
             let schema = Schema { catalog: import.catalog, samples: Samples::new() };
             Ok(Ingested { schema, connection: None, skipped: import.skipped })
         }
-        _ => Err(Error::bad_request("invalid_request", "give exactly one of `ddl` (DDL text) or `connection` (a secret name)")),
+        _ => Err(Error::bad_request(
+            "invalid_request",
+            "give exactly one of `ddl` (DDL text) or `connection` (a secret name)",
+        )),
     }
 }
 
 /// Registers (or re-registers) `name` from DDL or by introspection. An unchanged schema writes nothing; a
 /// changed one is stored under its new fingerprint and the diff is reported.
-pub async fn register(
-    ports: &Ports<'_>,
-    tenant: &str,
-    name: &str,
-    request: &RegisterRequest,
-) -> Result<Registration> {
+pub async fn register(ports: &Ports<'_>, tenant: &str, name: &str, request: &RegisterRequest) -> Result<Registration> {
     validate_name("database", name)?;
     let ingested = ingest(ports, request).await?;
     save(ports, tenant, name, ingested).await
@@ -175,7 +173,14 @@ async fn save(ports: &Ports<'_>, tenant: &str, name: &str, ingested: Ingested) -
         && existing.fingerprint == fingerprint
         && existing.connection == connection
     {
-        return Ok(Registration { database: existing.clone(), changed: false, diff: None, changes: vec![], skipped, skipped_total });
+        return Ok(Registration {
+            database: existing.clone(),
+            changed: false,
+            diff: None,
+            changes: vec![],
+            skipped,
+            skipped_total,
+        });
     }
     let diff = previous.as_ref().map(|(_, old)| diff::diff(&old.catalog, &schema.catalog));
     let record = DatabaseRecord {
@@ -191,7 +196,10 @@ async fn save(ports: &Ports<'_>, tenant: &str, name: &str, ingested: Ingested) -
     let skeleton = Skeleton::full(&schema.catalog, &schema.samples);
     ports.store.put(&pk, &format!("schema#{fingerprint}"), &to_json(&schema)?, Precondition::None, None).await?;
     ports.store.put(&pk, &format!("skeleton#{fingerprint}"), &to_json(&skeleton)?, Precondition::None, None).await?;
-    ports.store.put(&registry(tenant), &format!("database#{name}"), &to_json(&record)?, Precondition::None, None).await?;
+    ports
+        .store
+        .put(&registry(tenant), &format!("database#{name}"), &to_json(&record)?, Precondition::None, None)
+        .await?;
     let changes = diff.as_ref().map(|d| d.summary().lines().map(str::to_owned).collect()).unwrap_or_default();
     Ok(Registration { database: record, changed: true, diff, changes, skipped, skipped_total })
 }
@@ -199,11 +207,9 @@ async fn save(ports: &Ports<'_>, tenant: &str, name: &str, ingested: Ingested) -
 /// The full skeleton of `name`, as stored at registration.
 pub async fn skeleton(ports: &Ports<'_>, tenant: &str, record: &DatabaseRecord) -> Result<Skeleton> {
     let pk = partition(tenant, &record.name);
-    let item = ports
-        .store
-        .get(&pk, &format!("skeleton#{}", record.fingerprint))
-        .await?
-        .ok_or_else(|| Error::Store(format!("skeleton {} of database `{}` is missing", record.fingerprint, record.name)))?;
+    let item = ports.store.get(&pk, &format!("skeleton#{}", record.fingerprint)).await?.ok_or_else(|| {
+        Error::Store(format!("skeleton {} of database `{}` is missing", record.fingerprint, record.name))
+    })?;
     from_json(&item.value)
 }
 

@@ -4,8 +4,8 @@ use crate::Config;
 use crate::api::{Tokens, TranslateRequest, TranslateResponse};
 use crate::catalog::Catalog;
 use crate::databases;
-use crate::linker;
 use crate::error::{Error, Result};
+use crate::linker;
 use crate::offline;
 use crate::ports::{Ports, QueryOptions};
 

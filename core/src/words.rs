@@ -86,8 +86,8 @@ pub fn words_of(name: &str) -> Vec<String> {
 pub fn stem(word: &str) -> String {
     const SUFFIXES: &[&str] = &[
         "ational", "ization", "fulness", "ousness", "iveness", "ments", "ment", "ness", "ings", "ing", "ions", "ion",
-        "ities", "ity", "ical", "ally", "edly", "ers", "er", "ors", "or", "ies", "ied", "ed", "ee", "ly", "ive",
-        "ic", "al", "ous", "ful", "est", "es", "e", "y",
+        "ities", "ity", "ical", "ally", "edly", "ers", "er", "ors", "or", "ies", "ied", "ed", "ee", "ly", "ive", "ic",
+        "al", "ous", "ful", "est", "es", "e", "y",
     ];
     if word.len() <= 4 || !word.is_ascii() {
         return word.to_owned();
@@ -96,10 +96,11 @@ pub fn stem(word: &str) -> String {
         if let Some(base) = word.strip_suffix(suffix)
             && base.len() >= 3
         {
-            // `running` → `run`, `planned` → `plan`: a doubled final consonant is undone.
+            // `running` → `run`, `planned` → `plan`: a doubled final consonant is undone; `manage(ment)` →
+            // `manag`, like `manager`.
             let bytes = base.as_bytes();
             let n = bytes.len();
-            if n >= 4 && bytes[n - 1] == bytes[n - 2] && !b"aeiouls".contains(&bytes[n - 1]) {
+            if n >= 4 && (bytes[n - 1] == bytes[n - 2] && !b"aeiouls".contains(&bytes[n - 1]) || bytes[n - 1] == b'e') {
                 return base[..n - 1].to_owned();
             }
             return base.to_owned();
@@ -174,9 +175,11 @@ const SYNONYMS: &[&[&str]] = &[
 
 /// Synonyms of a lower-case singular word (the word itself left out).
 pub fn synonyms(word: &str) -> impl Iterator<Item = &'static str> + '_ {
-    SYNONYMS.iter().filter(move |group| group.contains(&word)).flat_map(|group| group.iter().copied()).filter(
-        move |w| *w != word,
-    )
+    SYNONYMS
+        .iter()
+        .filter(move |group| group.contains(&word))
+        .flat_map(|group| group.iter().copied())
+        .filter(move |w| *w != word)
 }
 
 /// Words that never name a table, a column or a value on their own.

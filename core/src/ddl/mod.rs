@@ -2,7 +2,7 @@
 //!
 //! Why this shape: users often have a dump (`pg_dump`, `mysqldump`, a sample-database script) rather than a
 //! live connection. Dumps mix table definitions with functions, data, grants and client commands that no
-//! single SQL parser accepts, so the text is first split into statements by a small lexer ([`split`]), each
+//! single SQL parser accepts, so the text is first split into statements by a small lexer (`split`), each
 //! statement is classified by its leading keywords and only the ones that shape tables (`CREATE TABLE`,
 //! `ALTER TABLE`, `CREATE INDEX`, `COMMENT ON`, `DROP`) are parsed with sqlparser. Everything else is listed in
 //! [`DdlImport::skipped`] with its line, never fatal. The catalog mirrors what introspecting the server after

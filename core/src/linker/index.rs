@@ -61,6 +61,8 @@ pub(super) struct Posting {
     pub(super) table: u32,
     pub(super) column: u32,
     pub(super) field: Field,
+    /// Share of the table's name the word covers (1 elsewhere): `track` names `Track` more than `PlaylistTrack`.
+    pub(super) share: f32,
 }
 
 /// A schema word with everywhere it occurs and its weight.
@@ -74,10 +76,12 @@ pub(super) struct Term {
 }
 
 /// A column whose sample values contain a value.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct ValueAt {
     pub(super) table: u32,
     pub(super) column: u32,
+    /// The sample value as stored.
+    pub(super) text: String,
 }
 
 /// The precomputed linking index of one catalog. Build it once per catalog and call [`LinkIndex::link`] per
@@ -85,13 +89,12 @@ pub(super) struct ValueAt {
 #[derive(Debug, Clone)]
 pub struct LinkIndex<'a> {
     pub(super) catalog: &'a Catalog,
-    pub(super) samples: &'a Samples,
     /// Singular words of identifiers and comments, and concatenations of adjacent identifier words.
     pub(super) exact: HashMap<String, Term>,
     /// The same words by [`stem`].
     pub(super) stems: HashMap<String, Term>,
-    /// Schema words of four letters or more by their first [`PREFIX`] letters, for abbreviations and shared
-    /// beginnings.
+    /// Schema words of [`PREFIX`] letters or more by their first [`PREFIX`] letters, for abbreviations and
+    /// shared beginnings.
     pub(super) prefixes: HashMap<String, Vec<String>>,
     /// Sample values by lower-case token spelling.
     pub(super) values: HashMap<String, Vec<ValueAt>>,
@@ -101,12 +104,16 @@ pub struct LinkIndex<'a> {
     pub(super) valued_columns: usize,
     /// Undirected foreign-key graph.
     pub(super) neighbors: Vec<Vec<u32>>,
-    /// Key columns (primary and foreign) of every table.
-    pub(super) keys: Vec<Vec<usize>>,
     /// Columns that label a table's rows (`name`, `title`, `*_name`).
     pub(super) labels: Vec<Vec<usize>>,
     /// Every table rendered with every column.
     pub(super) full: Vec<TableLine>,
+    /// The table each foreign key of each table references (`None` when it is not in the catalog).
+    pub(super) fk_targets: Vec<Vec<Option<usize>>>,
+    /// Tokens of the smallest line each table can have (its primary key only), plus the newline.
+    pub(super) least: Vec<usize>,
+    /// The smallest of those.
+    pub(super) smallest_line: usize,
     pub(super) full_tokens: usize,
     pub(super) fingerprint: String,
 }
@@ -118,9 +125,9 @@ impl<'a> LinkIndex<'a> {
         let by_name: HashMap<String, usize> =
             catalog.tables.iter().enumerate().map(|(i, t)| (t.name.to_lowercase(), i)).collect();
         let mut exact: HashMap<String, Term> = HashMap::new();
-        let mut add = |word: String, table: usize, column: u32, field: Field| {
+        let mut add = |word: String, table: usize, column: u32, field: Field, share: f32| {
             let postings = &mut exact.entry(word).or_default().postings;
-            let posting = Posting { table: table as u32, column, field };
+            let posting = Posting { table: table as u32, column, field, share };
             // Each identifier contributes a word once per field.
             if !postings.last().is_some_and(|p| p.table == posting.table && p.column == column && p.field == field) {
                 postings.push(posting);
@@ -128,22 +135,22 @@ impl<'a> LinkIndex<'a> {
         };
         for (ti, table) in catalog.tables.iter().enumerate() {
             let (namespace, own) = table.name.rsplit_once('.').unwrap_or(("", &table.name));
-            for word in identifier_terms(own) {
-                add(word, ti, NO_COLUMN, Field::TableName);
+            for (word, share) in identifier_terms(own) {
+                add(word, ti, NO_COLUMN, Field::TableName, share);
             }
-            for word in identifier_terms(namespace) {
-                add(word, ti, NO_COLUMN, Field::Namespace);
+            for (word, share) in identifier_terms(namespace) {
+                add(word, ti, NO_COLUMN, Field::Namespace, share);
             }
             for word in comment_words(table.comment.as_deref()) {
-                add(word, ti, NO_COLUMN, Field::TableComment);
+                add(word, ti, NO_COLUMN, Field::TableComment, 1.0);
             }
             for (ci, column) in table.columns.iter().enumerate() {
                 let field = if points(table, &column.name) { Field::ForeignKey } else { Field::ColumnName };
-                for word in identifier_terms(&column.name) {
-                    add(word, ti, ci as u32, field);
+                for (word, _) in identifier_terms(&column.name) {
+                    add(word, ti, ci as u32, field, 1.0);
                 }
                 for word in comment_words(column.comment.as_deref()) {
-                    add(word, ti, ci as u32, Field::ColumnComment);
+                    add(word, ti, ci as u32, Field::ColumnComment, 1.0);
                 }
             }
         }
@@ -151,12 +158,17 @@ impl<'a> LinkIndex<'a> {
         let mut prefixes: HashMap<String, Vec<String>> = HashMap::new();
         for (word, term) in &exact {
             stems.entry(stem(word)).or_default().postings.extend_from_slice(&term.postings);
-            if word.len() > PREFIX && word.is_ascii() {
+            if word.len() >= PREFIX && word.is_ascii() {
                 prefixes.entry(word[..PREFIX].to_owned()).or_default().push(word.clone());
             }
         }
         for list in prefixes.values_mut() {
             list.sort();
+        }
+        // `exact` was walked in hash order: put every stem's postings in catalog order, so ties break the same
+        // way on every run.
+        for term in stems.values_mut() {
+            term.postings.sort_by_key(|p| (p.table, p.column, p.field as u8));
         }
         for term in exact.values_mut().chain(stems.values_mut()) {
             weigh(term, n);
@@ -173,17 +185,17 @@ impl<'a> LinkIndex<'a> {
                     continue;
                 };
                 valued_columns += 1;
-                let at = ValueAt { table: ti as u32, column: ci as u32 };
                 for value in list {
+                    let at = ValueAt { table: ti as u32, column: ci as u32, text: value.clone() };
                     let tokens = tokenize(value);
                     if tokens.is_empty() || tokens.len() > VALUE_TOKENS {
                         continue;
                     }
-                    push_unique(values.entry(value_key(&tokens)).or_default(), at);
+                    push_unique(values.entry(value_key(&tokens)).or_default(), at.clone());
                     if tokens.len() > 1 {
                         for token in tokens.iter().filter(|t| t.kind == Kind::Word && t.lower.chars().count() > 2) {
                             if !is_function_word(&token.lower) {
-                                push_unique(value_words.entry(token.lower.clone()).or_default(), at);
+                                push_unique(value_words.entry(token.lower.clone()).or_default(), at.clone());
                             }
                         }
                     }
@@ -205,14 +217,20 @@ impl<'a> LinkIndex<'a> {
                 }
             }
         }
-        let keys = catalog.tables.iter().map(key_columns).collect();
-        let labels = catalog.tables.iter().map(label_columns).collect();
+        let labels: Vec<Vec<usize>> = catalog.tables.iter().map(label_columns).collect();
         let full: Vec<TableLine> = catalog.tables.iter().map(|t| render_table(t, None, samples)).collect();
+        let fk_targets: Vec<Vec<Option<usize>>> = (catalog.tables.iter())
+            .map(|t| t.foreign_keys.iter().map(|fk| by_name.get(&fk.ref_table.to_lowercase()).copied()).collect())
+            .collect();
+        let none = Samples::new();
+        let least: Vec<usize> = (catalog.tables.iter())
+            .map(|t| render_table(&Table { foreign_keys: vec![], ..t.clone() }, Some(&[]), &none).tokens + 1)
+            .collect();
+        let smallest_line = least.iter().copied().min().unwrap_or(0);
         let fingerprint = catalog.fingerprint();
         let full_tokens = Skeleton::from_lines(String::new(), full.clone()).tokens;
         Self {
             catalog,
-            samples,
             exact,
             stems,
             prefixes,
@@ -220,9 +238,11 @@ impl<'a> LinkIndex<'a> {
             value_words,
             valued_columns,
             neighbors,
-            keys,
             labels,
             full,
+            fk_targets,
+            least,
+            smallest_line,
             full_tokens,
             fingerprint,
         }
@@ -253,18 +273,22 @@ fn weigh(term: &mut Term, tables: usize) {
 
 /// Singular words of an identifier plus the concatenations of adjacent pairs (`home_town` → `hometown`), so
 /// that either spelling in a question finds it.
-fn identifier_terms(name: &str) -> Vec<String> {
+fn identifier_terms(name: &str) -> Vec<(String, f32)> {
     let words = words_of(name);
-    let mut terms: Vec<String> = words.iter().filter(|w| !w.is_empty()).cloned().collect();
+    let k = words.len().max(1) as f32;
+    // How much of the identifier a term covers, damped: a word of a two-word name counts 0.71.
+    let share = |parts: usize| (parts as f32 / k).sqrt();
+    let mut terms: Vec<(String, f32)> = words.iter().filter(|w| !w.is_empty()).map(|w| (w.clone(), share(1))).collect();
     for pair in words.windows(2) {
-        terms.push(format!("{}{}", pair[0], pair[1]));
+        terms.push((format!("{}{}", pair[0], pair[1]), share(2)));
     }
     if words.len() > 1 {
         // `HomeTown` is also one word in some questions; `hometowns` too.
-        terms.push(crate::words::singular(&split_ident(name).concat()));
+        terms.push((crate::words::singular(&split_ident(name).concat()), 1.0));
     }
-    terms.sort();
-    terms.dedup();
+    // The same word twice (`person_person_id`) keeps its larger share.
+    terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    terms.dedup_by(|later, first| later.0 == first.0);
     terms
 }
 
@@ -302,14 +326,6 @@ fn push_unique(list: &mut Vec<ValueAt>, at: ValueAt) {
 /// Whether `column` is (part of) a foreign key of `table`.
 fn points(table: &Table, column: &str) -> bool {
     table.foreign_keys.iter().any(|fk| fk.columns.iter().any(|c| c.eq_ignore_ascii_case(column)))
-}
-
-/// Indexes of the primary- and foreign-key columns of `table`.
-fn key_columns(table: &Table) -> Vec<usize> {
-    (table.columns.iter().enumerate())
-        .filter(|(_, c)| table.primary_key.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) || points(table, &c.name))
-        .map(|(i, _)| i)
-        .collect()
 }
 
 /// The columns that name a row: `name`/`title`, else the first two ending in it (`first_name`, `last_name`).

@@ -14,11 +14,14 @@
 //! - foreign-key closure: when two picked tables join only through tables not picked, those are added
 //!   ("joins X and Y"), so every join the question needs is present.
 //!
-//! Then the tables are packed into the budget: the named ones first with pruned lines (matched columns, row
-//! labels and keys), the top ones shown whole, then neighbours and weaker matches while room remains. Build a
-//! [`LinkIndex`] once per catalog; [`link`] is the one-shot convenience.
+//! Then the tables are packed into the budget, recall first: the named tables and their bridges, then
+//! neighbours and weaker matches, then tables without evidence, each with its smallest line (its keys); then
+//! lines grow to show matched columns and row labels; last, the top tables are shown whole while room remains.
+//! Build a [`LinkIndex`] once per catalog; [`link`] is the one-shot convenience. `docs/linking.md` has the
+//! measurements.
 
 mod index;
+mod render;
 mod score;
 mod select;
 
@@ -48,14 +51,15 @@ pub struct TablePick {
     pub score: f64,
     /// Why it was picked, strongest first.
     pub reasons: Vec<String>,
-    /// Exactly the columns its skeleton line shows: matched first, then keys, row labels and the rest.
+    /// Exactly the columns its skeleton line shows: the matched ones, best first, then the others in table order.
     pub columns: Vec<ColumnPick>,
 }
 
 /// The result of linking one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Linked {
-    /// Picked tables, most relevant first.
+    /// Picked tables in the order they were picked: the named ones, best first, each followed by its bridge;
+    /// then neighbours and weaker matches; then tables that only fill the budget.
     pub tables: Vec<TablePick>,
     /// The pruned skeleton of the picked tables (catalog order), at most the budget's tokens.
     pub skeleton: Skeleton,
@@ -74,10 +78,14 @@ impl LinkIndex<'_> {
     pub fn link(&self, question: &str, budget_tokens: usize) -> Linked {
         let scores = score::score(self, question);
         let mut chosen = select::select(self, &scores, budget_tokens);
-        let tables = chosen.iter().map(|(_, _, pick)| pick.clone()).collect();
-        chosen.sort_by_key(|(t, _, _)| *t);
-        let lines = chosen.into_iter().map(|(_, line, _)| line).collect();
-        Linked { tables, skeleton: Skeleton::from_lines(self.fingerprint.clone(), lines), full_tokens: self.full_tokens }
+        let tables = chosen.iter().map(|c| render::pick(self, &scores, c)).collect();
+        chosen.sort_by_key(|c| c.table);
+        let lines = chosen.into_iter().map(|c| c.line).collect();
+        Linked {
+            tables,
+            skeleton: Skeleton::from_lines(self.fingerprint.clone(), lines),
+            full_tokens: self.full_tokens,
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! up in the [`LinkIndex`]; each table and column keeps, per question word, its best match weighted by the
 //! word's inverse document frequency, and remembers why.
 
-use super::index::{Field, LinkIndex, NO_COLUMN, PREFIX, Term, value_key};
-use crate::offline::tokens::{Kind, Token, tokenize};
+use super::index::{Field, LinkIndex, NO_COLUMN, PREFIX, Term, ValueAt, value_key};
+use crate::offline::tokens::{Kind, Token, spelled, tokenize};
 use crate::words::{is_function_word, is_stop_word, stem, synonyms};
 use std::collections::HashMap;
 
@@ -31,6 +31,8 @@ pub(super) enum How {
     Value,
     /// The question spells one word of a sample value.
     ValueWord,
+    /// A number that looks like a year, for a `year` column.
+    Year,
 }
 
 impl How {
@@ -42,7 +44,7 @@ impl How {
             Self::Prefix => 0.6,
             Self::Abbreviation => 0.45,
             Self::Value => 1.0,
-            Self::ValueWord => 0.5,
+            Self::ValueWord | Self::Year => 0.5,
         }
     }
 
@@ -55,6 +57,7 @@ impl How {
             Self::Abbreviation => " (abbreviation)",
             Self::Synonym => " (synonym)",
             Self::ValueWord => " (word of a value)",
+            Self::Year => " (looks like a year)",
         }
     }
 }
@@ -77,22 +80,33 @@ pub(super) struct Scores {
     pub(super) units: Vec<String>,
     /// Lexical score of every table.
     pub(super) tables: Vec<f32>,
-    /// Best hit per question span for every table that has any.
-    pub(super) table_hits: HashMap<u32, Vec<Hit>>,
+    /// Best hit per question span of every table.
+    pub(super) table_hits: Vec<Vec<Hit>>,
     /// Score and best hit of every matched column.
     pub(super) columns: HashMap<(u32, u32), (f32, Hit)>,
+    /// The sample values the question spells, per column (as stored).
+    pub(super) examples: HashMap<(u32, u32), Vec<String>>,
+    /// Matched columns of every table with their scores, best first.
+    pub(super) matched: Vec<Vec<(usize, f32)>>,
 }
 
 impl Scores {
     /// Why `table` matched, strongest first.
     pub(super) fn table_reasons(&self, index: &LinkIndex<'_>, table: u32) -> Vec<String> {
-        let mut hits = self.table_hits.get(&table).cloned().unwrap_or_default();
+        let mut hits = self.table_hits[table as usize].clone();
         hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        hits.iter().map(|h| self.describe(index, table, h)).collect()
+        let mut reasons: Vec<String> = Vec::with_capacity(hits.len());
+        for hit in &hits {
+            let reason = self.describe(index, table, hit);
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        reasons
     }
 
     /// Why column `column` of `table` matched.
-    pub(super) fn column_reason(&self, index: &LinkIndex<'_>, table: u32, column: u32) -> Option<(f64, String)> {
+    pub(super) fn column_reason(&self, table: u32, column: u32) -> Option<(f64, String)> {
         let (score, hit) = self.columns.get(&(table, column))?;
         let unit = &self.units[usize::from(hit.unit)];
         let text = match hit.how {
@@ -100,8 +114,14 @@ impl Scores {
             _ if hit.field == Field::ColumnComment => format!("comment matches \"{unit}\"{}", hit.how.note()),
             _ => format!("matches \"{unit}\"{}", hit.how.note()),
         };
-        let _ = index;
         Some((f64::from(*score), text))
+    }
+
+    fn example(&mut self, at: &ValueAt) {
+        let list = self.examples.entry((at.table, at.column)).or_default();
+        if list.len() < 2 && !list.contains(&at.text) {
+            list.push(at.text.clone());
+        }
     }
 
     fn describe(&self, index: &LinkIndex<'_>, table: u32, hit: &Hit) -> String {
@@ -133,12 +153,20 @@ struct Lookup<'i> {
 /// Scores every table and column of `index` for `question`.
 pub(super) fn score(index: &LinkIndex<'_>, question: &str) -> Scores {
     let tokens = tokenize(question);
-    let mut scores = Scores { tables: vec![0.0; index.catalog.tables.len()], ..Scores::default() };
-    let mut acc = Accumulator::default();
+    let n = index.catalog.tables.len();
+    let mut scores = Scores { tables: vec![0.0; n], table_hits: vec![Vec::new(); n], ..Scores::default() };
+    let mut acc = Accumulator::new(n);
 
     // Words, one at a time.
+    let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word && !is_function_word(&t.lower));
     for (i, token) in tokens.iter().enumerate() {
-        if token.kind != Kind::Word || is_function_word(&token.lower) {
+        if token.kind == Kind::Number && is_year(&token.lower) {
+            if let Some(term) = index.exact.get("year") {
+                acc.unit(&mut scores, &token.text, |acc| acc.terms(term, How::Year, 1.0));
+            }
+            continue;
+        }
+        if word_at(i).is_none() {
             continue;
         }
         let factor = if is_stop_word(&token.lower) { QUERY_WORD } else { 1.0 };
@@ -148,8 +176,13 @@ pub(super) fn score(index: &LinkIndex<'_>, question: &str) -> Scores {
                 acc.terms(lookup.term, lookup.how, factor);
             }
         });
-        // Pairs: `home town` → `hometown`, `first name` → `fname`.
-        if let Some(next) = tokens.get(i + 1).filter(|t| t.kind == Kind::Word && !is_function_word(&t.lower)) {
+        // Pairs: `home town` → `hometown`, `first name` → `fname`, and `first and last name` pairs `first`
+        // with `name` too.
+        let mut partners: Vec<&Token> = word_at(i + 1).into_iter().collect();
+        if tokens.get(i + 1).is_some_and(|t| t.lower == "and" || t.lower == "or") && word_at(i + 2).is_some() {
+            partners.extend(word_at(i + 3));
+        }
+        for next in partners {
             let joined = format!("{}{}", token.norm, next.norm);
             let initial: String = token.lower.chars().take(1).chain(next.norm.chars()).collect();
             let found: Vec<Lookup<'_>> = [(joined, How::Joined), (initial, How::Abbreviation)]
@@ -166,7 +199,19 @@ pub(super) fn score(index: &LinkIndex<'_>, question: &str) -> Scores {
         }
     }
     values(index, &tokens, &mut scores, &mut acc);
+    scores.matched = vec![Vec::new(); index.catalog.tables.len()];
+    for (&(table, column), &(score, _)) in &scores.columns {
+        scores.matched[table as usize].push((column as usize, score));
+    }
+    for list in scores.matched.iter_mut().filter(|l| l.len() > 1) {
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
     scores
+}
+
+/// Four digits from 1000 to 2100.
+fn is_year(text: &str) -> bool {
+    text.len() == 4 && text.parse::<u16>().is_ok_and(|y| (1000..=2100).contains(&y))
 }
 
 /// The schema words one question word may mean.
@@ -195,7 +240,9 @@ fn word_lookups<'i>(index: &'i LinkIndex<'_>, token: &Token) -> Vec<Lookup<'i>> 
         && let Some(candidates) = index.prefixes.get(&word[..PREFIX])
     {
         for candidate in candidates {
-            let how = if shares_beginning(word, candidate) {
+            // `user` in `useracct`: identifiers often glue an abbreviation to a whole word.
+            let glued = word.len() >= 4 && candidate.len() > word.len() && candidate.starts_with(word);
+            let how = if shares_beginning(word, candidate) || glued {
                 How::Prefix
             } else if abbreviates(candidate, word) {
                 How::Abbreviation
@@ -256,7 +303,8 @@ fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mu
         let longest = (tokens.len() - i).min(6);
         for len in (1..=longest).rev() {
             let span = &tokens[i..i + len];
-            if span[len - 1].kind == Kind::Punct || span.iter().all(|t| t.kind == Kind::Word && is_stop_word(&t.lower)) {
+            if span[len - 1].kind == Kind::Punct || span.iter().all(|t| t.kind == Kind::Word && is_stop_word(&t.lower))
+            {
                 continue;
             }
             let key = if len == 1 && span[0].kind == Kind::Quoted {
@@ -273,6 +321,7 @@ fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mu
                     acc.hit(at.table, at.column, Field::ColumnName, How::Value, weight, weight);
                 }
             });
+            found.iter().for_each(|at| scores.example(at));
             covered = i + len;
             break;
         }
@@ -287,41 +336,43 @@ fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mu
                     acc.hit(at.table, at.column, Field::ColumnName, How::ValueWord, weight, weight);
                 }
             });
+            found.iter().for_each(|at| scores.example(at));
         }
     }
 }
 
-fn spelled(tokens: &[Token]) -> String {
-    tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
-}
-
 /// Keeps the best hit per table and per column within one question span, then adds them to the scores.
-#[derive(Default)]
 struct Accumulator {
     unit: u16,
-    tables: HashMap<u32, Hit>,
+    /// Best hit per table (indexed by table), and the tables that have one.
+    tables: Vec<Option<Hit>>,
+    touched: Vec<u32>,
     columns: HashMap<(u32, u32), Hit>,
 }
 
 impl Accumulator {
+    fn new(tables: usize) -> Self {
+        Self { unit: 0, tables: vec![None; tables], touched: Vec::new(), columns: HashMap::new() }
+    }
+
     fn unit(&mut self, scores: &mut Scores, text: &str, collect: impl FnOnce(&mut Self)) {
         self.unit = u16::try_from(scores.units.len()).unwrap_or(u16::MAX);
-        self.tables.clear();
-        self.columns.clear();
         collect(self);
-        if self.tables.is_empty() && self.columns.is_empty() {
+        if self.touched.is_empty() && self.columns.is_empty() {
             return;
         }
         scores.units.push(text.to_owned());
-        for (&table, hit) in &self.tables {
-            scores.tables[table as usize] += hit.weight;
-            scores.table_hits.entry(table).or_default().push(*hit);
+        for table in self.touched.drain(..) {
+            if let Some(hit) = self.tables[table as usize].take() {
+                scores.tables[table as usize] += hit.weight;
+                scores.table_hits[table as usize].push(hit);
+            }
         }
-        for (&key, hit) in &self.columns {
-            let entry = scores.columns.entry(key).or_insert((0.0, *hit));
+        for (key, hit) in self.columns.drain() {
+            let entry = scores.columns.entry(key).or_insert((0.0, hit));
             entry.0 += hit.weight;
             if hit.weight > entry.1.weight {
-                entry.1 = *hit;
+                entry.1 = hit;
             }
         }
     }
@@ -333,7 +384,7 @@ impl Accumulator {
         }
         for p in &term.postings {
             let idf = if p.field == Field::TableName { term.name_idf } else { term.idf };
-            let table = idf * scale * p.field.table_weight();
+            let table = idf * scale * p.field.table_weight() * p.share;
             let column = if p.column == NO_COLUMN { 0.0 } else { term.idf.max(0.05) * scale * p.field.column_weight() };
             self.hit(p.table, p.column, p.field, how, table, column);
         }
@@ -343,9 +394,13 @@ impl Accumulator {
         let unit = self.unit;
         if table_weight > 0.0 {
             let hit = Hit { unit, column, field, how, weight: table_weight };
-            let best = self.tables.entry(table).or_insert(hit);
-            if table_weight > best.weight {
-                *best = hit;
+            match &mut self.tables[table as usize] {
+                Some(best) if best.weight >= table_weight => {}
+                Some(best) => *best = hit,
+                empty => {
+                    *empty = Some(hit);
+                    self.touched.push(table);
+                }
             }
         }
         if column != NO_COLUMN && column_weight > 0.0 {

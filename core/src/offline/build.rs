@@ -3,9 +3,9 @@
 
 use super::joins::{self, Graph, Step};
 use super::lexicon::snake;
-use crate::words::words_of;
 use crate::catalog::{Catalog, Dialect};
 use crate::error::{Error, Result};
+use crate::words::words_of;
 
 /// A column: table index, column index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -251,7 +251,8 @@ impl Writer<'_> {
         }
         sql.push_str(&format!(" FROM {root}"));
         for step in &self.steps {
-            let (child, parent) = (self.qt(self.table_name(step.edge.child)), self.qt(self.table_name(step.edge.parent)));
+            let (child, parent) =
+                (self.qt(self.table_name(step.edge.child)), self.qt(self.table_name(step.edge.parent)));
             let on: Vec<String> = (step.edge.pairs(self.catalog).into_iter())
                 .map(|(c, p)| format!("{child}.{} = {parent}.{}", self.q(c), self.q(p)))
                 .collect();

@@ -5,10 +5,10 @@ use super::build::{ColRef, Filter, Lit, Op, Plan};
 use super::hints::{hint, hinted_column};
 use super::intent::{Role, YearOp};
 use super::lexicon::label_columns;
-use crate::words::words_of;
 use super::plan::Planner;
 use super::values::ValueColumn;
 use crate::catalog::TypeClass;
+use crate::words::words_of;
 
 fn unit_ms(word: &str) -> Option<f64> {
     match word {

@@ -3,8 +3,8 @@
 //! a birth date, earliest first).
 
 use super::lexicon::is_key;
-use crate::words::words_of;
 use crate::catalog::{Table, TypeClass};
+use crate::words::words_of;
 
 /// What an adjective or measure word says about the column it refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

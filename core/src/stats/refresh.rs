@@ -168,7 +168,7 @@ pub async fn touch(ports: &Ports<'_>, tenant: &str, database: &str, tables: &[St
     if !config.statistics.enabled || !rm.enabled || !rm.auto_refresh_on_query || tables.is_empty() {
         return Ok(());
     }
-    if !databases::record(ports, tenant, database).await?.is_some_and(|r| r.connection.is_some()) {
+    if databases::record(ports, tenant, database).await?.is_none_or(|r| r.connection.is_none()) {
         return Ok(());
     }
     let (now, pk) = (ports.clock.now_ms(), partition(tenant, database));

@@ -114,3 +114,20 @@ async fn concurrent_large_writes_are_all_or_nothing() {
     assert_eq!(item.value, unit.repeat(100_000), "one writer's value, whole");
     assert_eq!(item.version, 8, "every write counted");
 }
+
+/// A Query answers at most 1 MB per page (moto too): listing five 250 KB items takes two pages, all read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_follow_query_pages() {
+    let Some(moto) = Moto::start() else { return };
+    let store = store(&moto, "pages");
+    for i in 0..5 {
+        store
+            .put("p", &format!("item#{i}"), &i.to_string().repeat(250_000), Precondition::None, None)
+            .await
+            .expect("put");
+    }
+    let listed = store.list("p", "item#").await.expect("list");
+    let keys: Vec<&str> = listed.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["item#0", "item#1", "item#2", "item#3", "item#4"]);
+    assert!(listed.iter().all(|(_, item)| item.value.len() == 250_000));
+}

@@ -4,6 +4,7 @@
 mod app;
 mod ask;
 mod clock;
+mod eval;
 mod schema;
 mod server;
 mod sql;
@@ -57,6 +58,8 @@ enum Command {
     /// Collect, list and prioritise table statistics.
     #[command(subcommand)]
     Stats(stats::StatsCommand),
+    /// Measure schema linking (and the offline translator) on Spider-format questions.
+    Eval(eval::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,9 +92,14 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
         None => early,
     };
     init_logging(&config, serving, false);
+    let command = match cli.command {
+        // Evaluation reads files only: no store, no demo database.
+        Some(Command::Eval(args)) => return eval::run(args).await,
+        other => other.unwrap_or(Command::Serve { addr: SocketAddr::from(([127, 0, 0, 1], 8080)) }),
+    };
     let data_dir = cli.data_dir.clone().unwrap_or_else(app::default_data_dir);
     let app = app::App::open(config, &data_dir).await?;
-    match cli.command.unwrap_or(Command::Serve { addr: SocketAddr::from(([127, 0, 0, 1], 8080)) }) {
+    match command {
         Command::Serve { addr } => {
             server::serve(app, addr).await?;
             Ok(ExitCode::SUCCESS)
@@ -101,6 +109,7 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
         }
         Command::Schema(command) => schema::run(&app, command).await,
         Command::Stats(command) => stats::run(&app, command).await,
+        Command::Eval(args) => eval::run(args).await,
     }
 }
 

@@ -55,9 +55,9 @@ impl Source {
                 std::io::stdin().read_to_string(&mut text)?;
                 Some(text)
             }
-            Some(path) => Some(
-                std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?,
-            ),
+            Some(path) => {
+                Some(std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?)
+            }
             None => None,
         };
         Ok(RegisterRequest { dialect: self.dialect.clone(), connection: self.connection.clone(), ddl })
@@ -69,7 +69,8 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
     match command {
         SchemaCommand::Sync(source) => {
             let request = source.request()?;
-            let body = serde_json::json!({"dialect": request.dialect, "connection": request.connection, "ddl": request.ddl});
+            let body =
+                serde_json::json!({"dialect": request.dialect, "connection": request.connection, "ddl": request.ddl});
             let path = format!("/api/nl2sql/databases/{}", source.database);
             let response = nl2sql_core::router::handle(Request::new("PUT", &path, body.to_string()), &ports).await;
             let value = response.body_json();
@@ -89,7 +90,12 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
                 println!("  {}", change.as_str().unwrap_or_default());
             }
             for skipped in value["skipped"].as_array().into_iter().flatten() {
-                println!("skipped line {}: {} ({})", skipped["line"], skipped["statement"].as_str().unwrap_or_default(), skipped["reason"].as_str().unwrap_or_default());
+                println!(
+                    "skipped line {}: {} ({})",
+                    skipped["line"],
+                    skipped["statement"].as_str().unwrap_or_default(),
+                    skipped["reason"].as_str().unwrap_or_default()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -112,7 +118,8 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
                 println!("{}", value["text"].as_str().unwrap_or_default());
                 println!("-- {} of {} tokens", value["tokens"], value["full_tokens"]);
                 for pick in value["tables"].as_array().into_iter().flatten() {
-                    let reasons: Vec<&str> = pick["reasons"].as_array().into_iter().flatten().filter_map(|r| r.as_str()).collect();
+                    let reasons: Vec<&str> =
+                        pick["reasons"].as_array().into_iter().flatten().filter_map(|r| r.as_str()).collect();
                     println!("-- {}: {}", pick["table"].as_str().unwrap_or_default(), reasons.join("; "));
                 }
             }
@@ -125,7 +132,8 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
                 Ok(ingested) => ingested,
                 Err(e) => return Ok(fail(&e.to_json())),
             };
-            let diff = databases::diff_against(&ports, DEFAULT_TENANT, &source.database, &ingested.schema.catalog).await?;
+            let diff =
+                databases::diff_against(&ports, DEFAULT_TENANT, &source.database, &ingested.schema.catalog).await?;
             if diff.is_empty() {
                 println!("no differences");
             } else {

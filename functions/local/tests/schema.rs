@@ -89,7 +89,8 @@ fn skeleton_endpoint_links_a_question_under_a_budget() {
     let path = "/api/nl2sql/databases/demo/skeleton?question=Which+5+artists+have+the+most+albums%3F&budget=300";
     let (status, linked) = server.request("GET", path, b"");
     assert_eq!(status, 200, "{linked}");
-    let tables: Vec<&str> = linked["tables"].as_array().expect("picks").iter().filter_map(|t| t["table"].as_str()).collect();
+    let tables: Vec<&str> =
+        linked["tables"].as_array().expect("picks").iter().filter_map(|t| t["table"].as_str()).collect();
     assert!(tables.contains(&"Artist") && tables.contains(&"Album"), "{tables:?}");
     assert!(linked["tokens"].as_u64() <= Some(300), "{linked}");
     assert!(linked["tokens"].as_u64() < full["tokens"].as_u64(), "pruned is smaller than full");
@@ -111,7 +112,11 @@ fn schema_cli_syncs_shows_and_diffs() {
     std::fs::write(&v2, SHOP_V2).expect("write");
     let run = |args: &[&str]| {
         let out = Command::new(BIN).arg("schema").args(args).arg("--data-dir").arg(&data).output().expect("run");
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let v1s = v1.to_str().expect("utf-8 path");
     let v2s = v2.to_str().expect("utf-8 path");
