@@ -3,6 +3,7 @@
 
 mod app;
 mod ask;
+mod cli;
 mod clock;
 mod eval;
 mod schema;

@@ -2,6 +2,7 @@
 //! (whole or linked to a question), or preview what a re-registration would change.
 
 use crate::app::App;
+use crate::cli::{encode, fail};
 use clap::{Args, Subcommand};
 use nl2sql_core::api::{RegisterRequest, Request};
 use nl2sql_core::databases;
@@ -142,23 +143,4 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn fail(value: &serde_json::Value) -> ExitCode {
-    eprintln!(
-        "error ({}): {}",
-        value["error"]["code"].as_str().unwrap_or("error"),
-        value["error"]["message"].as_str().unwrap_or("unknown error")
-    );
-    ExitCode::FAILURE
-}
-
-/// Percent-encodes a query parameter value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -2,6 +2,7 @@
 //! as the HTTP API, so both agree), and the server's in-process refresh schedule.
 
 use crate::app::App;
+use crate::cli::{encode, fail, message};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use nl2sql_core::api::Request;
@@ -316,29 +317,6 @@ fn human(seconds: u64) -> String {
         s if s < 86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
         s => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
     }
-}
-
-fn message(value: &Value) -> String {
-    format!(
-        "{} ({})",
-        value["error"]["message"].as_str().unwrap_or("unknown error"),
-        value["error"]["code"].as_str().unwrap_or("error")
-    )
-}
-
-fn fail(value: &Value) -> ExitCode {
-    eprintln!("error: {}", message(value));
-    ExitCode::FAILURE
-}
-
-/// Percent-encodes a path segment or query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
