@@ -130,7 +130,7 @@ const SYNONYMS: &[&[&str]] = &[
     &["duration", "long", "longer", "longest"],
     &["song", "track", "tune"],
     &["singer", "vocalist"],
-    &["artist", "musician", "performer"],
+    &["artist", "musician", "performer", "band", "bandmate"],
     &["author", "writer"],
     &["company", "firm", "business", "enterprise", "corporation"],
     &["address", "location", "place"],

@@ -67,6 +67,27 @@ pub struct Linked {
     pub full_tokens: usize,
 }
 
+/// A token budget: a hard cap, and a target for what only adds context.
+///
+/// The evidence — the tables the question names, the tables their joins go through, likely tables and their
+/// matched columns — may use up to `cap` tokens; unlikely tables, tables without evidence and whole lines are
+/// added only while the skeleton stays within `target`. [`Budget::tokens`] makes both equal (fill the budget);
+/// a lower target keeps skeletons lean without dropping evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// The pruned skeleton never exceeds this many tokens.
+    pub cap: usize,
+    /// Context beyond the evidence is added only up to this many tokens (at most `cap`).
+    pub target: usize,
+}
+
+impl Budget {
+    /// `tokens` for everything: the budget is filled.
+    pub fn tokens(tokens: usize) -> Self {
+        Self { cap: tokens, target: tokens }
+    }
+}
+
 /// Links `question` against `catalog` within `budget_tokens`; builds a [`LinkIndex`] each time, so callers
 /// linking many questions should build one and call [`LinkIndex::link`].
 pub fn link(question: &str, catalog: &Catalog, samples: &Samples, budget_tokens: usize) -> Linked {
@@ -76,8 +97,14 @@ pub fn link(question: &str, catalog: &Catalog, samples: &Samples, budget_tokens:
 impl LinkIndex<'_> {
     /// Links `question` within `budget_tokens` (the pruned skeleton's [`Skeleton::tokens`] never exceeds it).
     pub fn link(&self, question: &str, budget_tokens: usize) -> Linked {
+        self.link_within(question, Budget::tokens(budget_tokens))
+    }
+
+    /// Links `question` within `budget`: the pruned skeleton never exceeds [`Budget::cap`] tokens, and goes
+    /// beyond [`Budget::target`] only for the question's evidence.
+    pub fn link_within(&self, question: &str, budget: Budget) -> Linked {
         let scores = score::score(self, question);
-        let mut chosen = select::select(self, &scores, budget_tokens);
+        let mut chosen = select::select(self, &scores, budget);
         let tables = chosen.iter().map(|c| render::pick(self, &scores, c)).collect();
         chosen.sort_by_key(|c| c.table);
         let lines = chosen.into_iter().map(|c| c.line).collect();

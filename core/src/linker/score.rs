@@ -33,6 +33,8 @@ pub(super) enum How {
     ValueWord,
     /// A number that looks like a year, for a `year` column.
     Year,
+    /// A quoted literal no sample value holds, for the columns that name rows (`title`, `name`).
+    Label,
 }
 
 impl How {
@@ -45,6 +47,7 @@ impl How {
             Self::Abbreviation => 0.45,
             Self::Value => 1.0,
             Self::ValueWord | Self::Year => 0.5,
+            Self::Label => 0.35,
         }
     }
 
@@ -58,6 +61,7 @@ impl How {
             Self::Synonym => " (synonym)",
             Self::ValueWord => " (word of a value)",
             Self::Year => " (looks like a year)",
+            Self::Label => " (a literal no sample holds, may name a row)",
         }
     }
 }
@@ -110,7 +114,7 @@ impl Scores {
         let (score, hit) = self.columns.get(&(table, column))?;
         let unit = &self.units[usize::from(hit.unit)];
         let text = match hit.how {
-            How::Value | How::ValueWord => format!("value \"{unit}\"{}", hit.how.note()),
+            How::Value | How::ValueWord | How::Label => format!("value \"{unit}\"{}", hit.how.note()),
             _ if hit.field == Field::ColumnComment => format!("comment matches \"{unit}\"{}", hit.how.note()),
             _ => format!("matches \"{unit}\"{}", hit.how.note()),
         };
@@ -138,7 +142,9 @@ impl Scores {
             Field::ColumnComment => format!("comment of column {}", column()),
         };
         match hit.how {
-            How::Value | How::ValueWord => format!("value \"{unit}\" in column {}{}", column(), hit.how.note()),
+            How::Value | How::ValueWord | How::Label => {
+                format!("value \"{unit}\" in column {}{}", column(), hit.how.note())
+            }
             _ => format!("{what} matches \"{unit}\"{}", hit.how.note()),
         }
     }
@@ -198,7 +204,8 @@ pub(super) fn score(index: &LinkIndex<'_>, question: &str) -> Scores {
             }
         }
     }
-    values(index, &tokens, &mut scores, &mut acc);
+    let covered = values(index, &tokens, &mut scores, &mut acc);
+    unknown_literals(index, &tokens, &covered, &mut scores, &mut acc);
     scores.matched = vec![Vec::new(); index.catalog.tables.len()];
     for (&(table, column), &(score, _)) in &scores.columns {
         scores.matched[table as usize].push((column as usize, score));
@@ -284,10 +291,40 @@ fn abbreviates(short: &str, long: &str) -> bool {
     short.bytes().all(|c| rest.any(|l| l == c))
 }
 
-/// Literals: spans equal to a sample value, and capitalised or quoted words found inside multi-word values.
-fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mut Accumulator) {
-    if index.values.is_empty() {
+/// Quoted literals that no sample value holds probably name a row the samples missed (a song title, a person's
+/// name): weak evidence for every column that names rows, weaker the more such columns the catalog has.
+fn unknown_literals(
+    index: &LinkIndex<'_>,
+    tokens: &[Token],
+    covered: &[bool],
+    scores: &mut Scores,
+    acc: &mut Accumulator,
+) {
+    let labelled = index.labels.iter().filter(|l| !l.is_empty()).count();
+    if labelled == 0 {
         return;
+    }
+    let weight = How::Label.weight() / (labelled as f32).sqrt();
+    for (i, token) in tokens.iter().enumerate() {
+        if token.kind != Kind::Quoted || covered.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        acc.unit(scores, &token.text, |acc| {
+            for (table, labels) in index.labels.iter().enumerate() {
+                for &column in labels {
+                    acc.hit(table as u32, column as u32, Field::ColumnName, How::Label, weight, weight);
+                }
+            }
+        });
+    }
+}
+
+/// Literals: spans equal to a sample value, and capitalised or quoted words found inside multi-word values.
+/// Returns which tokens a value covers.
+fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mut Accumulator) -> Vec<bool> {
+    let mut hits = vec![false; tokens.len()];
+    if index.values.is_empty() {
+        return hits;
     }
     let total = index.valued_columns.max(1) as f32;
     let rarity = |count: usize| {
@@ -323,6 +360,7 @@ fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mu
             });
             found.iter().for_each(|at| scores.example(at));
             covered = i + len;
+            hits[i..i + len].iter_mut().for_each(|h| *h = true);
             break;
         }
         if i >= covered
@@ -337,8 +375,10 @@ fn values(index: &LinkIndex<'_>, tokens: &[Token], scores: &mut Scores, acc: &mu
                 }
             });
             found.iter().for_each(|at| scores.example(at));
+            hits[i] = true;
         }
     }
+    hits
 }
 
 /// Keeps the best hit per table and per column within one question span, then adds them to the scores.

@@ -2,6 +2,7 @@
 //! next most likely tables and finally the rest, packed into the token budget with pruned lines; the top
 //! tables are then shown whole while the budget allows.
 
+use super::Budget;
 use super::index::LinkIndex;
 use super::render::{Chosen, LEVELS, Why, pruned_line};
 use super::score::Scores;
@@ -22,9 +23,10 @@ const GIVE_UP: usize = 16;
 /// Share of a neighbour's score a table inherits for ranking the rest.
 const NEIGHBOUR_SHARE: f32 = 0.25;
 
-/// Picks tables for `scores` within `budget` tokens (every skeleton line costs its tokens plus a newline), in
-/// the order they were picked.
-pub(super) fn select(index: &LinkIndex<'_>, scores: &Scores, budget: usize) -> Vec<Chosen> {
+/// Picks tables for `scores` within `budget` (every skeleton line costs its tokens plus a newline), in the order
+/// they were picked: the evidence (anchors, bridges, likely tables and their matched columns) within
+/// [`Budget::cap`], what only adds context (unlikely tables, fills, whole lines) within [`Budget::target`].
+pub(super) fn select(index: &LinkIndex<'_>, scores: &Scores, budget: Budget) -> Vec<Chosen> {
     let n = index.catalog.tables.len();
     let lexical = &scores.tables;
     let top = lexical.iter().copied().fold(0.0f32, f32::max);
@@ -38,7 +40,7 @@ pub(super) fn select(index: &LinkIndex<'_>, scores: &Scores, budget: usize) -> V
         index,
         scores,
         rank: &rank,
-        budget,
+        budget: budget.cap,
         used: 0,
         chosen: Vec::new(),
         picked: vec![false; n],
@@ -62,6 +64,8 @@ pub(super) fn select(index: &LinkIndex<'_>, scores: &Scores, budget: usize) -> V
             }
         }
     }
+    // The named tables and their joins are in; the rest only adds context, within the target.
+    packer.budget = budget.target.min(budget.cap);
     // Then every other table with evidence of its own or a neighbour with some, best first; likely tables get
     // their columns before unlikely ones get a line.
     let mut rest: Vec<usize> = (0..n).filter(|&t| rank[t] > 0.0 && !packer.picked[t]).collect();

@@ -188,3 +188,40 @@ fn dotted_names_weigh_the_qualifier_less() {
     let linked = link("sales reps", &catalog, &Samples::new(), 2000);
     assert_eq!(linked.tables[0].table, "hr.sales_rep");
 }
+
+#[test]
+fn a_target_keeps_the_evidence_and_drops_the_padding() {
+    let (catalog, samples) = (company(), samples());
+    let index = LinkIndex::new(&catalog, &samples);
+    let question = "Which employees work on the project titled Apollo?";
+    let filled = index.link_within(question, Budget::tokens(index.full_tokens()));
+    let lean = index.link_within(question, Budget { cap: index.full_tokens(), target: 0 });
+    // The evidence — both named tables and the table joining them — is kept past a zero target ...
+    for table in ["Employees", "projects", "assignments"] {
+        pick(&lean, table);
+    }
+    // ... but nothing that only fills the budget, and no line grows beyond its keys.
+    assert!(!names(&lean).contains(&"vendors"), "{:?}", names(&lean));
+    assert!(lean.skeleton.tokens < filled.skeleton.tokens, "{} < {}", lean.skeleton.tokens, filled.skeleton.tokens);
+    assert_eq!(filled.skeleton.tokens, index.full_tokens(), "a budget of the whole catalog shows it whole");
+    // The cap still binds the evidence.
+    let capped = index.link_within(question, Budget { cap: 10, target: 0 });
+    assert!(capped.skeleton.tokens <= 10, "{}", capped.skeleton.tokens);
+}
+
+#[test]
+fn a_quoted_literal_no_sample_holds_points_at_the_tables_that_name_rows() {
+    let (catalog, samples) = (company(), samples());
+    let index = LinkIndex::new(&catalog, &samples);
+    let linked = index.link("Who works on \"Skunk Works\"?", 2000);
+    let projects = pick(&linked, "projects");
+    assert!(
+        projects.reasons.iter().any(|r| r.contains("\"Skunk Works\"") && r.contains("may name a row")),
+        "{:?}",
+        projects.reasons
+    );
+    // A literal the samples hold is a value match, not a guess.
+    let linked = index.link("Which departments are in \"Lyon\"?", 2000);
+    let departments = pick(&linked, "departments");
+    assert!(departments.reasons.iter().all(|r| !r.contains("may name a row")), "{:?}", departments.reasons);
+}

@@ -3,8 +3,10 @@
 //! shows, and the pruned skeleton's size against the full one; summarised per database and per Spider
 //! hardness.
 //!
-//! Budget: each question is linked within `min(--budget, --share × the database's full skeleton)` tokens, so
-//! the pruned skeleton never exceeds that share of its database. With `--union` every database's tables go
+//! Budget: each question is linked within `min(--budget, --share × the database's full skeleton)` tokens (by
+//! default the whole database); beyond `min(--budget, --target × full)` (default half of it) only the
+//! question's evidence — the tables it names and their joins — is added, so pruned skeletons stay lean without
+//! dropping what the question needs (`nl2sql_core::linker::Budget`). With `--union` every database's tables go
 //! into one catalog (named `<db_id>.<table>`, foreign keys kept within each database) and each question is
 //! linked against all of it.
 
@@ -15,12 +17,12 @@ use anyhow::Context;
 use execute::FileSql;
 use gold::{Gold, Hardness};
 use nl2sql_core::catalog::{Catalog, Dialect, Samples};
-use nl2sql_core::linker::{LinkIndex, Linked};
+use nl2sql_core::linker::{Budget, LinkIndex, Linked};
 use nl2sql_core::offline::{Options, translate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -53,8 +55,12 @@ pub(crate) struct EvalArgs {
     #[arg(long, default_value_t = 2000)]
     budget: usize,
     /// Largest share of the database's full skeleton a pruned skeleton may use.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 1.0)]
     share: f64,
+    /// Share of the database's full skeleton beyond which only the question's evidence (named tables and their
+    /// joins) is added.
+    #[arg(long, default_value_t = 0.5)]
+    target: f64,
     /// Link against one catalog holding every database's tables.
     #[arg(long)]
     union: bool,
@@ -144,6 +150,7 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         indicatif::ProgressBar::hidden()
     };
     let mut outcomes = Vec::new();
+    let mut stdout = std::io::stdout().lock();
     for q in &questions {
         progress.inc(1);
         let Some(db) = databases.get(&q.db_id) else {
@@ -152,11 +159,14 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         let Some(index) = union_index.as_ref().or_else(|| indexes.get(q.db_id.as_str())) else {
             anyhow::bail!("no index for database `{}`", q.db_id);
         };
-        let budget = budget(args.budget, args.share, index.full_tokens());
-        let linked = index.link(&q.question, budget);
+        let budget = Budget {
+            cap: budget(args.budget, args.share, index.full_tokens()),
+            target: budget(args.budget, args.target, index.full_tokens()),
+        };
+        let linked = index.link_within(&q.question, budget);
         let gold = gold::analyse(&q.query, &db.catalog);
         let prefix = if args.union { format!("{}.", q.db_id) } else { String::new() };
-        let mut outcome = measure(q, &gold, &linked, &prefix, budget);
+        let mut outcome = measure(q, &gold, &linked, &prefix, budget.cap);
         if args.execute
             && let Some(file) = &db.file
         {
@@ -167,7 +177,7 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             outcome.predicted_sql = sql;
         }
         if args.json {
-            println!("{}", serde_json::to_string(&outcome)?);
+            writeln!(stdout, "{}", serde_json::to_string(&outcome)?)?;
         }
         outcomes.push(outcome);
     }
@@ -175,9 +185,9 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
 
     let summary = summarise(&outcomes, &args);
     if args.json {
-        println!("{}", json!({ "summary": summary }));
+        writeln!(stdout, "{}", json!({ "summary": summary }))?;
     } else {
-        print!("{}", render(&summary));
+        write!(stdout, "{}", render(&summary))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -262,6 +272,7 @@ struct Summary {
     mode: &'static str,
     budget: usize,
     share: f64,
+    target: f64,
     databases: usize,
     overall: Group,
     /// Mean over databases of their mean table recall.
@@ -272,6 +283,8 @@ struct Summary {
     worst_database_table_recall: f64,
     /// Databases whose mean table recall is at least 0.97.
     databases_at_097: usize,
+    /// Databases whose mean token ratio is at most 0.5.
+    databases_at_half: usize,
     /// Questions whose gold SQL sqlparser could not read (tables found by a keyword scan).
     unparsed_gold: usize,
     by_hardness: BTreeMap<&'static str, Group>,
@@ -293,12 +306,14 @@ fn summarise(outcomes: &[Outcome], args: &EvalArgs) -> Summary {
         mode: if args.union { "union" } else { "per-database" },
         budget: args.budget,
         share: args.share,
+        target: args.target,
         databases: by_database.len(),
         overall: Group::of(outcomes.iter()),
         database_mean_table_recall: by_database.values().map(|g| g.table_recall).sum::<f64>() / n,
         database_mean_token_ratio: by_database.values().map(|g| g.token_ratio).sum::<f64>() / n,
         worst_database_table_recall: by_database.values().map(|g| g.table_recall).fold(1.0, f64::min),
         databases_at_097: by_database.values().filter(|g| g.table_recall >= 0.97).count(),
+        databases_at_half: by_database.values().filter(|g| g.token_ratio <= 0.5).count(),
         unparsed_gold: outcomes.iter().filter(|o| !o.gold_parsed).count(),
         by_hardness,
         by_database,
@@ -321,10 +336,11 @@ fn render(summary: &Summary) -> String {
         )
     };
     let mut out = format!(
-        "{} linking, budget min({}, {} x full skeleton) tokens\n\n{}",
+        "{} linking, budget min({}, {} x full skeleton) tokens, context beyond the evidence up to {} x full\n\n{}",
         summary.mode,
         summary.budget,
         summary.share,
+        summary.target,
         header("database")
     );
     for (name, g) in &summary.by_database {
@@ -337,12 +353,13 @@ fn render(summary: &Summary) -> String {
     out.push_str(&row("all questions", &summary.overall));
     out.push_str(&format!(
         "\ndatabases: {}; mean of per-database table recall {:.3} (worst {:.3}, {} at >= 0.97); mean of \
-         per-database token ratio {:.3}; gold queries not parsed: {}\n",
+         per-database token ratio {:.3} ({} at <= 0.5); gold queries not parsed: {}\n",
         summary.databases,
         summary.database_mean_table_recall,
         summary.worst_database_table_recall,
         summary.databases_at_097,
         summary.database_mean_token_ratio,
+        summary.databases_at_half,
         summary.unparsed_gold
     ));
     out
