@@ -31,10 +31,14 @@ if [[ -f $out/.inputs && "$(cat "$out/.inputs")" == "$inputs" && -f $out/index.j
 else
   stage="$out/.stage"
   rm -rf "$out" && mkdir -p "$stage"
-  "$bindgen" --target web --no-typescript --out-dir "$stage" --out-name glue "$wasm"
-  # The features rustc enables for wasm32-unknown-unknown; wasm-opt must be told, and emits nothing newer.
+  # A panic aborts the wasm instance; with these flags the glue re-instantiates it for the next event instead
+  # of leaving the isolate broken (the worker crate registers the abort hook).
+  "$bindgen" --target web --no-typescript --experimental-reset-state-function --force-enable-abort-handler \
+    --out-dir "$stage" --out-name glue "$wasm"
+  # The features rustc enables for wasm32-unknown-unknown, plus exception handling for the abort handler's catch
+  # wrappers; wasm-opt must be told, and emits nothing newer.
   "$wasm_opt" -Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-reference-types --enable-multivalue \
+    --enable-sign-ext --enable-reference-types --enable-multivalue --enable-exception-handling \
     "$stage/glue_bg.wasm" -o "$out/index_bg.wasm"
   cp "$here/js/worker.js" "$stage/worker.js"
   "$esbuild" "$stage/worker.js" --bundle --format=esm --minify --log-level=warning \

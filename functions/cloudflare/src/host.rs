@@ -9,7 +9,7 @@ use nl2sql_core::api;
 use nl2sql_core::ports::{Clock, Ports};
 use nl2sql_core::{Config, Error, Result};
 use std::cell::Cell;
-use worker::Env;
+use worker::{Env, js_sys};
 
 thread_local! {
     /// When this isolate served its first event (unix ms): the startup probe's uptime.
@@ -31,12 +31,19 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string())
 }
 
+/// The [`settings::CONFIG_VAR`] binding as JSON text: an object binding (`[vars.NL2SQL_CONFIG...]` tables)
+/// stringified, a string binding (JSON text, e.g. a secret) as it is; `None` when unbound.
+fn config_json(env: &Env) -> Option<String> {
+    let value = js_sys::Reflect::get(env, &settings::CONFIG_VAR.into()).ok().filter(|v| !v.is_undefined())?;
+    value.as_string().or_else(|| js_sys::JSON::stringify(&value).ok().map(String::from))
+}
+
 impl Host {
     /// Reads the configuration ([`settings::load_config`]) and binds the KV namespace [`settings::KV_BINDING`].
     pub fn from_env(env: &Env) -> Result<Self> {
         let clock = JsClock;
         let started_at_ms = STARTED_AT_MS.with(|s| *s.get().get_or_insert(clock.now_ms()));
-        let (config, unknown) = settings::load_config(&|name| var(env, name))?;
+        let (config, unknown) = settings::load_config(config_json(env).as_deref(), &|name| var(env, name))?;
         for key in unknown {
             crate::log("warn", "unknown configuration key ignored", serde_json::json!({ "key": key }));
         }

@@ -55,6 +55,8 @@ mod tests {
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p ORDER BY 1",
             "SELECT min(rowid) AS lo, max(rowid) AS hi FROM \"Track\"",
             "VALUES (1), (2)",
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+             AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name",
         ] {
             check(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         }

@@ -6,6 +6,8 @@
 //!   conformance suite against a [`KvStore`] on it. A failed expectation panics, which fails the request.
 //! - `POST /__test/http` `{method, url, headers?, body?, timeout_ms?}`: one exchange through [`FetchHttp`],
 //!   answered as `{status, headers, body}` (body as text) or the port's error.
+//! - `POST /__test/panic`: panics, to show that the instance recovers: the request fails, the next one is
+//!   served by a re-instantiated module (wasm-bindgen's abort handler, see `build.sh`).
 
 use crate::clock::JsClock;
 use crate::fetch::FetchHttp;
@@ -24,6 +26,7 @@ pub(crate) async fn handle(request: &Request, env: &Env) -> Response {
     let result = match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/__test/store-conformance") => conformance(env).await,
         ("POST", "/__test/http") => http(request).await,
+        ("POST", "/__test/panic") => panic!("deliberate panic from /__test/panic"),
         _ => Err(Error::not_found("route_not_found", format!("no test route {} {}", request.method, request.path))),
     };
     result.unwrap_or_else(|e| Response::error(&e))
