@@ -3,8 +3,11 @@
 // The HTTP contract suite runs against the same Worker from Rust (tests/tests/contract_worker.rs).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import http from "node:http";
-import { startWorker } from "./worker.mjs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { buildDir, startWorker } from "./worker.mjs";
 
 const CRON = "*/30 * * * *";
 
@@ -60,6 +63,13 @@ async function recordingServer({ delayMs = 0 } = {}) {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, seen, url: `http://127.0.0.1:${server.address().port}` };
 }
+
+test("the Worker's wasm stays within its 1 MB gzipped budget (docs/cloudflare.md)", () => {
+  const wasm = readFileSync(path.join(buildDir, "index_bg.wasm"));
+  const gzipped = gzipSync(wasm, { level: 9 }).length;
+  console.log(`index_bg.wasm: ${wasm.length} bytes raw, ${gzipped} bytes gzipped`);
+  assert.ok(gzipped <= 1_000_000, `index_bg.wasm is ${gzipped} bytes gzipped, over the 1 MB budget`);
+});
 
 describe("the Worker in Miniflare", () => {
   let mf, url;
@@ -185,9 +195,17 @@ describe("the Worker in Miniflare", () => {
   });
 
   test("a panic fails only its own request: the next one runs on a re-instantiated module", async () => {
+    const instance = async () => {
+      const [status, body] = await call(url, "POST", "/__test/instance");
+      assert.equal(status, 200, JSON.stringify(body));
+      return body.calls;
+    };
+    const before = await instance();
+    assert.equal(await instance(), before + 1, "one module instance serves consecutive requests");
     const panicked = await fetch(`${url}/__test/panic`, { method: "POST" });
     assert.equal(panicked.status, 500);
     await panicked.arrayBuffer();
+    assert.equal(await instance(), 1, "after the abort the module starts afresh, not from its aborted state");
     for (const path of ["/health/liveness", "/api/nl2sql/databases/shop"]) {
       const [status, body] = await call(url, "GET", path);
       assert.equal(status, 200, `${path} after the panic: ${JSON.stringify(body)}`);

@@ -8,6 +8,8 @@
 //!   answered as `{status, headers, body}` (body as text) or the port's error.
 //! - `POST /__test/panic`: panics, to show that the instance recovers: the request fails, the next one is
 //!   served by a re-instantiated module (wasm-bindgen's abort handler, see `build.sh`).
+//! - `POST /__test/instance`: counts its calls in a static, which only a fresh module instance resets; the
+//!   panic test uses it to tell a re-instantiated module from one carrying on after the abort.
 
 use crate::clock::JsClock;
 use crate::fetch::FetchHttp;
@@ -17,7 +19,11 @@ use nl2sql_core::ports::{Clock, Http, HttpRequest};
 use nl2sql_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
 use worker::Env;
+
+/// Calls of `/__test/instance` since this module instance started.
+static INSTANCE_CALLS: AtomicU64 = AtomicU64::new(0);
 
 /// The KV namespace the conformance suite may wipe.
 const TEST_KV_BINDING: &str = "NL2SQL_TEST_KV";
@@ -27,6 +33,10 @@ pub(crate) async fn handle(request: &Request, env: &Env) -> Response {
         ("POST", "/__test/store-conformance") => conformance(env).await,
         ("POST", "/__test/http") => http(request).await,
         ("POST", "/__test/panic") => panic!("deliberate panic from /__test/panic"),
+        ("POST", "/__test/instance") => {
+            let calls = INSTANCE_CALLS.fetch_add(1, Ordering::Relaxed) + 1;
+            Ok(Response::json(200, &json!({ "calls": calls })))
+        }
         _ => Err(Error::not_found("route_not_found", format!("no test route {} {}", request.method, request.path))),
     };
     result.unwrap_or_else(|e| Response::error(&e))
