@@ -5,9 +5,9 @@
 //! - `scheduled` (Cron Triggers): the statistics refresh manager's `run_scheduled`, with a budget that ends
 //!   inside the invocation's wall time ([`settings::cron_budget`]).
 //!
-//! The adapters: [`kv::KvStore`] (the `Store` port on a Workers KV namespace: last-write-wins, eventually
-//! consistent, no compare-and-set), [`fetch::FetchHttp`] (`fetch`), [`clock::JsClock`] (`Date.now()` and
-//! timers; std's clock panics on wasm32-unknown-unknown), [`d1::D1Sql`] (D1 bindings as databases).
+//! The adapters (wasm32 only): `kv::KvStore` (the `Store` port on a Workers KV namespace: last-write-wins,
+//! eventually consistent, no compare-and-set), `fetch::FetchHttp` (`fetch`), `clock::JsClock` (`Date.now()` and
+//! timers; std's clock panics on wasm32-unknown-unknown), `d1::D1Sql` (D1 bindings as databases).
 //!
 //! Why most of the crate is `cfg(target_arch = "wasm32")`: the `worker` crate's bindings only mean something
 //! inside workerd, so on the host the crate is its platform-free parts ([`keys`], [`settings`], [`readonly`], [`wire`])
