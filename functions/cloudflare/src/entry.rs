@@ -2,6 +2,7 @@
 
 use crate::host::{self, Host};
 use crate::{log, settings, testing};
+use nl2sql_core::Error;
 use nl2sql_core::api::Response;
 use nl2sql_core::ports::Clock;
 use nl2sql_core::router;
@@ -12,7 +13,11 @@ use worker::{Context, Env, ScheduleContext, ScheduledEvent, event};
 #[event(fetch)]
 async fn fetch(mut request: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
     let started = crate::clock::JsClock.now_ms();
-    let request = host::to_core(&mut request).await?;
+    let request = match host::to_core(&mut request).await {
+        Ok(request) => request,
+        // The body could not be read (the client went away mid-upload): still a JSON error, never a bare 500.
+        Err(e) => return host::from_core(Response::error(&Error::bad_request("invalid_request", e.to_string()))),
+    };
     if request.path.starts_with("/__test/") && settings::test_routes(&|name| host::var(&env, name)) {
         return host::from_core(testing::handle(&request, &env).await);
     }
