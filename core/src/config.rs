@@ -375,7 +375,9 @@ fn substitute(value: &mut toml::Value, path: &str, env: &dyn Fn(&str) -> Option<
     Ok(())
 }
 
-fn expand(text: &str, path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String> {
+/// Expands `${NAME}` and `${NAME:-default}` in one configuration string through `env`; `path` names the key in
+/// errors. Public for hosts that read the same settings from another format (the Worker's JSON binding).
+pub fn expand(text: &str, path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {

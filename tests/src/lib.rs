@@ -13,6 +13,7 @@ pub mod client;
 pub mod contract;
 pub mod lambda_emulator;
 pub mod local;
+pub mod miniflare;
 pub mod moto;
 pub mod paths;
 pub mod pg;

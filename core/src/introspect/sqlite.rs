@@ -6,21 +6,23 @@ use crate::error::Result;
 use crate::ports::SqlSource;
 use std::collections::BTreeMap;
 
-const TABLES: &str =
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+// SQLite's own tables (`sqlite_*`) and Cloudflare D1's (`_cf_*`, which D1 refuses to describe) are not the user's.
+const TABLES: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+     AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name";
 
 const COLUMNS: &str = "SELECT m.name AS tbl, p.cid AS cid, p.name AS name, p.type AS decl_type, p.\"notnull\" AS not_null, \
      p.dflt_value AS dflt, p.pk AS pk \
      FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid";
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\' \
+     ORDER BY m.name, p.cid";
 
 const FOREIGN_KEYS: &str = "SELECT m.name AS tbl, f.id AS id, f.seq AS seq, f.\"table\" AS ref, f.\"from\" AS col, f.\"to\" AS ref_col \
      FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
-     WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq";
+     WHERE m.type = 'table' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY m.name, f.id, f.seq";
 
 const INDEXES: &str = "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS uniq, il.origin AS origin, ii.seqno AS seqno, ii.name AS col \
      FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii \
-     WHERE m.type = 'table' ORDER BY m.name, il.name, ii.seqno";
+     WHERE m.type = 'table' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY m.name, il.name, ii.seqno";
 
 pub(super) async fn catalog(sql: &dyn SqlSource, connection: &str) -> Result<Catalog> {
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();

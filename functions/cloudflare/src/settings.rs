@@ -1,0 +1,201 @@
+//! What the Worker reads from its bindings, as plain functions over a lookup so they are tested on the host:
+//! the configuration and the scheduled run's budget.
+//!
+//! Configuration: the `NL2SQL_CONFIG` binding, a JSON object with the operators' guide sections. In
+//! `wrangler.toml` it is written as TOML tables, which wrangler hands to the Worker as one object:
+//!
+//! ```toml
+//! [vars.NL2SQL_CONFIG.nl2sql.refresh_manager]
+//! max_tables_per_run = 10
+//! [vars.NL2SQL_CONFIG.llm.openai]
+//! api_key = "${OPENAI_API_KEY}"
+//! ```
+//!
+//! (or JSON text, e.g. in a secret). `${NAME}` / `${NAME:-default}` in string values resolve through the Worker's
+//! variables and secrets (`wrangler secret put NAME`), so keys never sit in the configuration. Unknown keys are
+//! reported, a wrong type names its key, and the core's validation runs, as for the TOML file elsewhere.
+//!
+//! Why JSON rather than the TOML text the other hosts read: a TOML parser with its key-path and unknown-key
+//! wrappers is 9 % of the gzipped wasm (docs/cloudflare.md), and wrangler already turns TOML into JSON.
+
+use nl2sql_core::config::expand;
+use nl2sql_core::stats::refresh::RunBudget;
+use nl2sql_core::{Config, Error, Result};
+use serde_json::{Map, Value};
+
+/// The binding holding the configuration.
+pub const CONFIG_VAR: &str = "NL2SQL_CONFIG";
+/// The other hosts' TOML variable, refused here with a pointer to [`CONFIG_VAR`].
+pub const TOML_VAR: &str = "NL2SQL_CONFIG_TOML";
+/// The KV namespace binding of the store.
+pub const KV_BINDING: &str = "NL2SQL_KV";
+/// Set to `1` to enable the test-only routes under `/__test/` (never in a deployment).
+pub const TEST_ROUTES_VAR: &str = "NL2SQL_TEST_ROUTES";
+
+/// Wall time Cloudflare gives one scheduled (Cron Trigger) invocation, milliseconds.
+pub const CRON_WALL_MS: u64 = 15 * 60 * 1000;
+/// Time kept back at least from the end of a scheduled invocation, milliseconds.
+const MIN_RESERVE_MS: u64 = 3_000;
+
+/// The configuration from `json` (the [`CONFIG_VAR`] binding as JSON text, `None` when unbound) and the
+/// unknown keys it contained (logged as warnings by the caller). `env` resolves `${NAME}`.
+pub fn load_config(json: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<(Config, Vec<String>)> {
+    if env(TOML_VAR).is_some() {
+        return Err(Error::Config(format!(
+            "{TOML_VAR} is not read on Cloudflare Workers; put the sections under [vars.{CONFIG_VAR}] in wrangler.toml"
+        )));
+    }
+    let Some(json) = json else { return Ok((Config::default(), Vec::new())) };
+    let mut value: Value =
+        serde_json::from_str(json).map_err(|e| Error::Config(format!("{CONFIG_VAR} is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::Config(format!("{CONFIG_VAR} must be an object of sections ([nl2sql], [llm.<name>], ...)")));
+    }
+    substitute(&mut value, "", env)?;
+    let config: Config = serde_json::from_value(value.clone()).map_err(|e| match culprit(&value) {
+        Some((path, error)) => Error::Config(format!("{CONFIG_VAR}.{path}: {error}")),
+        None => Error::Config(format!("{CONFIG_VAR}: {e}")),
+    })?;
+    config.validate()?;
+    let written = serde_json::to_value(&config).map_err(|e| Error::Internal(format!("configuration: {e}")))?;
+    let mut unknown = Vec::new();
+    unknown_keys(&value, &written, "", &mut unknown);
+    Ok((config, unknown))
+}
+
+/// `${NAME}` expansion in every string, as the TOML loader does.
+fn substitute(value: &mut Value, path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+    match value {
+        Value::String(s) if s.contains("${") => *s = expand(s, path, env)?,
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                substitute(item, &format!("{path}[{i}]"), env)?;
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                substitute(item, &join(path, key), env)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+/// The first key whose value alone does not deserialize, with the error: each leaf is tried in an otherwise
+/// empty configuration (every section has defaults), so no path-tracking deserializer is compiled in.
+fn culprit(value: &Value) -> Option<(String, String)> {
+    let mut leaves = Vec::new();
+    collect_leaves(value, &mut Vec::new(), &mut leaves);
+    leaves.into_iter().find_map(|(path, leaf)| {
+        let mut alone = leaf.clone();
+        for key in path.iter().rev() {
+            alone = Value::Object(Map::from_iter([((*key).to_owned(), alone)]));
+        }
+        serde_json::from_value::<Config>(alone).err().map(|e| (path.join("."), e.to_string()))
+    })
+}
+
+fn collect_leaves<'v>(value: &'v Value, path: &mut Vec<&'v str>, out: &mut Vec<(Vec<&'v str>, &'v Value)>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, item) in map {
+                path.push(key);
+                collect_leaves(item, path, out);
+                path.pop();
+            }
+        }
+        leaf => out.push((path.clone(), leaf)),
+    }
+}
+
+/// Keys of `given` that the parsed configuration does not have (serialised back, it has every known key).
+fn unknown_keys(given: &Value, known: &Value, path: &str, out: &mut Vec<String>) {
+    let (Value::Object(given), Value::Object(known)) = (given, known) else { return };
+    for (key, item) in given {
+        match known.get(key) {
+            Some(known_item) => unknown_keys(item, known_item, &join(path, key), out),
+            None => out.push(join(path, key)),
+        }
+    }
+}
+
+/// The budget of a scheduled run: `[nl2sql.refresh_manager]`'s, cut to the invocation's wall time with a
+/// reserve of a fifth (at least three seconds) for the last table's queries and writes. CPU time, the other
+/// limit (10 ms on the free plan, `[limits] cpu_ms` on paid plans), cannot be measured from inside; keep
+/// `max_tables_per_run` small on the free plan.
+pub fn cron_budget(config: &Config) -> RunBudget {
+    let configured = RunBudget::from_config(config);
+    let reserve = (CRON_WALL_MS / 5).max(MIN_RESERVE_MS);
+    RunBudget { max_ms: configured.max_ms.min(CRON_WALL_MS - reserve), ..configured }
+}
+
+/// Whether the test-only routes are on: only when the variable is exactly `1`.
+pub fn test_routes(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env(TEST_ROUTES_VAR).as_deref() == Some("1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "KEY").then(|| "sk-test".into())
+    }
+
+    #[test]
+    fn configuration_comes_from_the_binding_with_secrets_substituted() {
+        let json = r#"{"nl2sql": {"default_limit": 7, "colour": 1, "refresh_manager": {"max_tables_per_run": 3}},
+                       "llm": {"openai": {"api_key": "${KEY}", "model": "${MODEL:-gpt-4o-mini}"}}}"#;
+        let (config, unknown) = load_config(Some(json), &env).expect("valid");
+        assert_eq!(config.nl2sql.default_limit, 7);
+        assert_eq!(config.nl2sql.refresh_manager.max_tables_per_run, 3);
+        assert_eq!(config.llm["openai"].api_key.expose(), "sk-test");
+        assert_eq!(config.llm["openai"].model, "gpt-4o-mini");
+        assert_eq!(unknown, ["nl2sql.colour"]);
+        assert_eq!(load_config(None, &env).expect("defaults").0, Config::default());
+    }
+
+    #[test]
+    fn bad_configuration_names_the_key() {
+        let err = |json: &str| match load_config(Some(json), &env) {
+            Err(Error::Config(message)) => message,
+            other => panic!("{json}: {other:?}"),
+        };
+        let wrong_type = err(r#"{"nl2sql": {"cache_ttl": 60, "refresh_manager": {"max_tables_per_run": "many"}}}"#);
+        assert!(
+            wrong_type.starts_with("NL2SQL_CONFIG.nl2sql.refresh_manager.max_tables_per_run: invalid type"),
+            "{wrong_type}"
+        );
+        assert!(
+            err(r#"{"llm": {"openai": {"api_key": "${UNSET}"}}}"#)
+                .contains("llm.openai.api_key: environment variable UNSET")
+        );
+        assert!(err("[nl2sql]").contains("not JSON"));
+        assert!(err("[1]").contains("must be an object"));
+        assert!(err(r#"{"nl2sql": {"default_limit": 0}}"#).contains("default_limit"), "the core's validation runs");
+        let toml = |name: &str| (name == TOML_VAR).then(|| "[nl2sql]".to_owned());
+        assert!(matches!(load_config(None, &toml), Err(Error::Config(m)) if m.contains("[vars.NL2SQL_CONFIG]")));
+    }
+
+    #[test]
+    fn the_cron_budget_stays_inside_the_invocation() {
+        let config = Config::default();
+        assert_eq!(cron_budget(&config), RunBudget::from_config(&config), "the default 50 s fit easily");
+        let long = load_config(Some(r#"{"nl2sql": {"refresh_manager": {"run_budget_seconds": 3600}}}"#), &env)
+            .expect("valid")
+            .0;
+        assert_eq!(cron_budget(&long).max_ms, 12 * 60 * 1000, "15 min less a fifth");
+    }
+
+    #[test]
+    fn test_routes_need_an_explicit_one() {
+        assert!(test_routes(&|n| (n == TEST_ROUTES_VAR).then(|| "1".into())));
+        assert!(!test_routes(&|n| (n == TEST_ROUTES_VAR).then(|| "true".into())));
+        assert!(!test_routes(&|_| None));
+    }
+}

@@ -1,0 +1,26 @@
+// Serves the built Worker on 127.0.0.1 for tests/tests/contract_worker.rs:
+//   node tests/cloudflare/serve.mjs <port> <persist-dir>
+// Prints `listening <url>` once Miniflare is ready, and stops (disposing workerd) when stdin closes or on
+// SIGTERM/SIGINT, so a test that drops its handle leaves no workerd behind.
+import { startWorker } from "./worker.mjs";
+
+const [port, persist] = process.argv.slice(2);
+if (!port || !persist) {
+  console.error("usage: node serve.mjs <port> <persist-dir>");
+  process.exit(2);
+}
+const { mf, url } = await startWorker({ port: Number(port), persist });
+console.log(`listening ${url}`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  await mf.dispose();
+  process.exit(0);
+}
+process.stdin.on("end", stop);
+process.stdin.on("close", stop);
+process.stdin.resume();
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

@@ -1,0 +1,31 @@
+//! The HTTP contract against the Cloudflare Worker: the built wasm (`functions/cloudflare/build.sh`) in
+//! Miniflare's workerd with a KV namespace persisted to a temporary directory; then a restart on the same
+//! directory, which must still serve what the first run stored.
+//!
+//! The Worker reaches databases through D1 bindings, not PostgreSQL URLs, so the contract's live-database part
+//! (Chinook on PostgreSQL) does not apply; D1 introspection, statistics and the cron handler are tested in
+//! `tests/cloudflare/worker.test.mjs`.
+
+use nl2sql_tests::client::Client;
+use nl2sql_tests::contract::{self, Target};
+use nl2sql_tests::miniflare::Worker;
+
+#[test]
+fn cloudflare_worker_honours_the_http_contract_and_keeps_its_kv_data_across_restarts() {
+    let persist = tempfile::tempdir().expect("temp dir");
+    let worker = Worker::start(persist.path());
+    contract::run(&Target { base_url: worker.base_url().to_owned(), connection: None, suffix: "worker".into() });
+    drop(worker);
+
+    let worker = Worker::start(persist.path());
+    let client = Client::new(worker.base_url());
+    let (status, one) = client.get("/api/nl2sql/databases/shop_worker");
+    assert_eq!(status, 200, "the registration survives the restart: {one}");
+    assert_eq!(one["database"]["tables"], 2, "{one}");
+    let ask = serde_json::json!({"question": "How many orders are there?", "database": "shop_worker"});
+    let (status, answer) = client.json("POST", "/api/nl2sql/translate", &ask);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["sql"].as_str().is_some_and(|sql| sql.contains("orders")), "{answer}");
+    // The restarted Worker is whole: the contract again, beside the first run's data.
+    contract::run(&Target { base_url: worker.base_url().to_owned(), connection: None, suffix: "worker_again".into() });
+}
