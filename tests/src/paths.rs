@@ -48,7 +48,7 @@ pub fn venv_tool(name: &str) -> Option<PathBuf> {
     if tool.exists() {
         Some(tool)
     } else {
-        eprintln!("note: skipped, {} is missing (run tests/install-python)", tool.display());
+        missing(&format!("{} is missing (run tests/install-python)", tool.display()));
         None
     }
 }
@@ -56,4 +56,11 @@ pub fn venv_tool(name: &str) -> Option<PathBuf> {
 /// A TCP port free at the time of the call.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port()
+}
+
+/// A tool a test needs is missing: the test fails, unless `NL2SQL_ALLOW_SKIP=1` lets it pass with a note (for
+/// a quick `cargo test` on a machine without the tools; `tests/run` installs them and never sets it).
+pub fn missing(what: &str) {
+    assert!(std::env::var("NL2SQL_ALLOW_SKIP").is_ok_and(|v| v == "1"), "{what}; set NL2SQL_ALLOW_SKIP=1 to skip");
+    eprintln!("note: skipped, {what}");
 }
