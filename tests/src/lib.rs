@@ -16,4 +16,5 @@ pub mod local;
 pub mod moto;
 pub mod paths;
 pub mod pg;
+pub mod spin;
 pub mod wire;
