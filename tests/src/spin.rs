@@ -45,6 +45,8 @@ impl SpinHost {
         let mut command = Command::new(&bin);
         command.arg("--component").arg(component).arg("--kv-file").arg(kv_file);
         command.args(["--listen", base_url.trim_start_matches("http://")]);
+        // Compiled code is cached beside the build, so only the first start of a component compiles it.
+        command.arg("--cache-dir").arg(crate::paths::target_dir().join("spin-host-cache"));
         for label in &options.kv_labels {
             command.args(["--kv-label", label]);
         }

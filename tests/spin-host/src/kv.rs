@@ -13,7 +13,8 @@ use std::sync::Mutex;
 use wasmtime::component::{Accessor, FutureReader, HasSelf, Resource, StreamReader};
 
 /// An open store resource: the label it was opened with.
-pub(crate) struct OpenStore {
+#[expect(unreachable_pub, reason = "bindgen's `with` re-exports the resource type as `pub`")]
+pub struct OpenStore {
     label: String,
 }
 

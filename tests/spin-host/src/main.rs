@@ -12,8 +12,11 @@
 //!
 //! ```text
 //! nl2sql-spin-host --component nl2sql_spin.wasm --listen 127.0.0.1:3000 --kv-file kv.sqlite \
-//!     [--kv-label default]... [--allow-outbound http://127.0.0.1:8080]... [--env NAME=VALUE]...
+//!     [--kv-label default]... [--allow-outbound http://127.0.0.1:8080]... [--env NAME=VALUE]... \
+//!     [--cache-dir DIR]
 //! ```
+//!
+//! `--cache-dir` keeps wasmtime's compiled code between runs (a restart then starts in milliseconds).
 //!
 //! It prints `listening on http://<addr>` once it accepts connections.
 
@@ -82,10 +85,11 @@ struct Args {
     kv_labels: Vec<String>,
     allowed_outbound: Vec<String>,
     env: Vec<(String, String)>,
+    cache_dir: Option<PathBuf>,
 }
 
 fn args() -> wasmtime::Result<Args> {
-    let (mut component, mut listen, mut kv_file) = (None, None, None);
+    let (mut component, mut listen, mut kv_file, mut cache_dir) = (None, None, None, None);
     let (mut kv_labels, mut allowed_outbound, mut env) = (Vec::new(), Vec::new(), Vec::new());
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -94,6 +98,7 @@ fn args() -> wasmtime::Result<Args> {
             "--component" => component = Some(PathBuf::from(value()?)),
             "--listen" => listen = Some(value()?.parse::<SocketAddr>().context("--listen takes host:port")?),
             "--kv-file" => kv_file = Some(PathBuf::from(value()?)),
+            "--cache-dir" => cache_dir = Some(PathBuf::from(value()?)),
             "--kv-label" => kv_labels.push(value()?),
             "--allow-outbound" => allowed_outbound.push(value()?),
             "--env" => {
@@ -114,6 +119,7 @@ fn args() -> wasmtime::Result<Args> {
         kv_labels,
         allowed_outbound,
         env,
+        cache_dir,
     })
 }
 
@@ -122,6 +128,11 @@ async fn main() -> wasmtime::Result<()> {
     let args = args()?;
     let mut config = wasmtime::Config::new();
     config.wasm_component_model_async(true);
+    if let Some(dir) = &args.cache_dir {
+        let mut cache = wasmtime::CacheConfig::new();
+        cache.with_directory(std::path::absolute(dir)?);
+        config.cache(Some(wasmtime::Cache::new(cache)?));
+    }
     let engine = Engine::new(&config)?;
     let component = Component::from_file(&engine, &args.component)
         .with_context(|| format!("loading the component {}", args.component.display()))?;
