@@ -32,7 +32,9 @@ pub fn lambda_bin(name: &str) -> PathBuf {
 
 /// The Spin test host (`tests/spin-host`): `NL2SQL_SPIN_HOST`, else `<target>/debug/nl2sql-spin-host`.
 pub fn spin_host_bin() -> PathBuf {
-    std::env::var_os("NL2SQL_SPIN_HOST").map(PathBuf::from).unwrap_or_else(|| target_dir().join("debug/nl2sql-spin-host"))
+    std::env::var_os("NL2SQL_SPIN_HOST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug/nl2sql-spin-host"))
 }
 
 /// The venv holding moto, aws-sam-translator, cfn-lint and boto3 (`tests/install-python`).

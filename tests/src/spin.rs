@@ -39,7 +39,11 @@ impl SpinHost {
     /// Like [`SpinHost::start`], but only waits until the component answers at all (whatever the status).
     pub fn start_unready(component: &Path, kv_file: &Path, options: &SpinOptions) -> SpinHost {
         let bin = spin_host_bin();
-        assert!(bin.exists(), "{} is missing (cargo build -p nl2sql-spin-host, or set NL2SQL_SPIN_HOST)", bin.display());
+        assert!(
+            bin.exists(),
+            "{} is missing (cargo build -p nl2sql-spin-host, or set NL2SQL_SPIN_HOST)",
+            bin.display()
+        );
         assert!(component.exists(), "{} is missing (tests/run builds the components)", component.display());
         let base_url = format!("http://127.0.0.1:{}", free_port());
         let mut command = Command::new(&bin);

@@ -73,7 +73,8 @@ fn spin_component_honours_the_http_contract_and_keeps_its_data() {
 fn scheduled_refresh_runs_only_with_the_refresh_token() {
     let dir = tempfile::tempdir().expect("temp dir");
     let variables = vec![("refresh_token".to_owned(), "t0ken-for-tests".to_owned())];
-    let host = SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions { variables, ..Default::default() });
+    let host =
+        SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions { variables, ..Default::default() });
     let client = host.client();
     ok("register", client.json("PUT", "/api/nl2sql/databases/music", &json!({"dialect": "postgres", "ddl": DDL})));
 
@@ -108,7 +109,8 @@ fn configuration_comes_from_spin_variables() {
 
     // `${OPENAI_API_KEY}` resolves through the Spin variable `openai_api_key`; unset, nothing starts.
     let variables = vec![("config_toml".to_owned(), config.to_owned())];
-    let host = SpinHost::start_unready(&component(), &kv, &SpinOptions { variables: variables.clone(), ..Default::default() });
+    let host =
+        SpinHost::start_unready(&component(), &kv, &SpinOptions { variables: variables.clone(), ..Default::default() });
     let (status, body) = host.client().get("/health/liveness");
     assert_eq!((status, body["error"]["code"].as_str()), (500, Some("config_error")), "{body}");
     assert!(body.to_string().contains("OPENAI_API_KEY"), "the error names the variable: {body}");
@@ -119,7 +121,11 @@ fn configuration_comes_from_spin_variables() {
     let host = SpinHost::start(&component(), &kv, &SpinOptions { variables, ..Default::default() });
     let client = host.client();
     ok("register", client.json("PUT", "/api/nl2sql/databases/music", &json!({"dialect": "postgres", "ddl": DDL})));
-    let code = error_code("question over the configured 20 characters", 400, client.json("POST", "/api/nl2sql/translate", &long));
+    let code = error_code(
+        "question over the configured 20 characters",
+        400,
+        client.json("POST", "/api/nl2sql/translate", &long),
+    );
     assert_eq!(code, "question_too_long");
 }
 
@@ -179,5 +185,8 @@ fn outbound_http_goes_through_spin_and_its_allow_list() {
 
     // Any other origin is refused by the host before a connection is made.
     let denied = json!({"url": "http://127.0.0.1:9/elsewhere"});
-    assert_eq!(error_code("origin not allowed", 502, client.json("POST", "/_test/outbound", &denied)), "provider_error");
+    assert_eq!(
+        error_code("origin not allowed", 502, client.json("POST", "/_test/outbound", &denied)),
+        "provider_error"
+    );
 }

@@ -15,14 +15,14 @@ use nl2sql_core::{Error, Result};
 use serde_json::json;
 
 /// The conformance route's path.
-pub const STORE_PATH: &str = "/_test/store-conformance";
+pub(crate) const STORE_PATH: &str = "/_test/store-conformance";
 /// The outbound route's path.
-pub const OUTBOUND_PATH: &str = "/_test/outbound";
+pub(crate) const OUTBOUND_PATH: &str = "/_test/outbound";
 /// The store label the suite runs on.
 const LABEL: &str = "conformance";
 
 /// Empties the `conformance` store and runs the suite on it.
-pub async fn store_suite() -> Result<Response> {
+pub(crate) async fn store_suite() -> Result<Response> {
     let store = SpinKvStore::open(LABEL).await?;
     store.clear().await?;
     nl2sql_core::conformance::store_suite(&store, crate::clock::now_ms().div_euclid(1000)).await;
@@ -30,7 +30,7 @@ pub async fn store_suite() -> Result<Response> {
 }
 
 /// Sends the request the body describes through [`SpinHttp`].
-pub async fn outbound(request: &Request) -> Result<Response> {
+pub(crate) async fn outbound(request: &Request) -> Result<Response> {
     let spec: serde_json::Value = request.json()?;
     let field = |name: &str| spec[name].as_str().unwrap_or_default().to_owned();
     let url = field("url");

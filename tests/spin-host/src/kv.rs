@@ -4,13 +4,13 @@
 //! Like Spin, a component may open only the store labels it was granted (`--kv-label`, Spin's
 //! `key_value_stores`); opening any other label is `access-denied`.
 
-use crate::bindings::spin::key_value::key_value::{self, Error};
 use crate::State;
-use wasmtime::error::Context as _;
+use crate::bindings::spin::key_value::key_value::{self, Error};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Mutex;
 use wasmtime::component::{Accessor, FutureReader, HasSelf, Resource, StreamReader};
+use wasmtime::error::Context as _;
 
 /// An open store resource: the label it was opened with.
 #[expect(unreachable_pub, reason = "bindgen's `with` re-exports the resource type as `pub`")]

@@ -8,9 +8,7 @@ use wasmtime::component::{Accessor, HasSelf};
 
 /// The `SPIN_VARIABLE_*` variables of the host's environment, by lower-case Spin variable name.
 pub(crate) fn from_env() -> BTreeMap<String, String> {
-    std::env::vars()
-        .filter_map(|(k, v)| Some((k.strip_prefix("SPIN_VARIABLE_")?.to_ascii_lowercase(), v)))
-        .collect()
+    std::env::vars().filter_map(|(k, v)| Some((k.strip_prefix("SPIN_VARIABLE_")?.to_ascii_lowercase(), v))).collect()
 }
 
 /// Spin's rule for variable names: lower-case ASCII letters, digits and underscores, starting with a letter.
