@@ -17,6 +17,36 @@ pub struct SpinOptions {
     pub kv_labels: Vec<String>,
     /// Origins the component may call (Spin's `allowed_outbound_hosts`).
     pub allowed_outbound: Vec<String>,
+    /// Run as component `<id>` of `infra/spin/spin.toml`: its store labels, allowed hosts and variables (the
+    /// variables above then override the manifest's application variables), plus the grants above.
+    pub manifest_component: Option<String>,
+}
+
+impl SpinOptions {
+    /// Component `id` of `infra/spin/spin.toml`, with these application variables.
+    pub fn from_manifest(id: &str, variables: &[(&str, &str)]) -> Self {
+        SpinOptions {
+            manifest_component: Some(id.to_owned()),
+            variables: variables.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            ..SpinOptions::default()
+        }
+    }
+
+    fn apply(&self, command: &mut Command) {
+        if let Some(id) = &self.manifest_component {
+            command.arg("--manifest").arg(crate::paths::repo_root().join("infra/spin/spin.toml"));
+            command.args(["--component-id", id]);
+        }
+        for label in &self.kv_labels {
+            command.args(["--kv-label", label]);
+        }
+        for origin in &self.allowed_outbound {
+            command.args(["--allow-outbound", origin]);
+        }
+        for (name, value) in &self.variables {
+            command.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
+        }
+    }
 }
 
 /// A running test host.
@@ -51,15 +81,7 @@ impl SpinHost {
         command.args(["--listen", base_url.trim_start_matches("http://")]);
         // Compiled code is cached beside the build, so only the first start of a component compiles it.
         command.arg("--cache-dir").arg(crate::paths::target_dir().join("spin-host-cache"));
-        for label in &options.kv_labels {
-            command.args(["--kv-label", label]);
-        }
-        for origin in &options.allowed_outbound {
-            command.args(["--allow-outbound", origin]);
-        }
-        for (name, value) in &options.variables {
-            command.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
-        }
+        options.apply(&mut command);
         let child = command
             .stdout(Stdio::null())
             .stderr(if std::env::var_os("NL2SQL_SPIN_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
@@ -92,6 +114,21 @@ impl Drop for SpinHost {
     }
 }
 
+/// Runs one tick of Spin's cron trigger on `component` (`nl2sql-spin-host cron`): `Ok` with its stdout when
+/// the component's `handle-cron-event` answered `ok`, `Err` with the host's stderr when it failed.
+pub fn cron_tick(component: &Path, options: &SpinOptions) -> Result<String, String> {
+    let bin = spin_host_bin();
+    assert!(bin.exists(), "{} is missing (cargo build -p nl2sql-spin-host, or set NL2SQL_SPIN_HOST)", bin.display());
+    assert!(component.exists(), "{} is missing (tests/run builds the components)", component.display());
+    let mut command = Command::new(&bin);
+    command.arg("cron").arg("--component").arg(component);
+    command.arg("--cache-dir").arg(crate::paths::target_dir().join("spin-host-cache"));
+    options.apply(&mut command);
+    let output = command.output().unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    if output.status.success() { Ok(text(&output.stdout)) } else { Err(text(&output.stderr)) }
+}
+
 /// The product component: `NL2SQL_SPIN_WASM`, else the `wasm-release` build.
 pub fn component() -> PathBuf {
     std::env::var_os("NL2SQL_SPIN_WASM")
@@ -104,4 +141,11 @@ pub fn test_component() -> PathBuf {
     std::env::var_os("NL2SQL_SPIN_TEST_WASM")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::paths::target_dir().join("wasm32-wasip2/debug/nl2sql_spin.wasm"))
+}
+
+/// The cron component: `NL2SQL_SPIN_CRON_WASM`, else the `wasm-release` build.
+pub fn cron_component() -> PathBuf {
+    std::env::var_os("NL2SQL_SPIN_CRON_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::paths::target_dir().join("wasm32-wasip2/wasm-release/nl2sql_spin_cron.wasm"))
 }

@@ -1,16 +1,19 @@
 //! The Spin component under a real wasm runtime: the built component (`NL2SQL_SPIN_WASM`, the `wasm-release`
 //! build `tests/run` makes) served by the test host (`tests/spin-host`: wasmtime with Spin's key-value on a
-//! SQLite file and Spin variables from the environment). Nothing is built here.
+//! SQLite file and Spin variables), granted what `infra/spin/spin.toml` grants it: its store labels, allowed
+//! hosts and variables, application variables set like `spin up` takes them (`SPIN_VARIABLE_*`). Nothing is
+//! built here.
 //!
 //! - the HTTP contract suite, then the data it wrote read back by later requests (a fresh instance each) and
 //!   after a host restart, and not found with another key-value file;
-//! - the scheduled refresh route and its token;
+//! - the scheduled refresh route and its token, and the cron component (`NL2SQL_SPIN_CRON_WASM`) calling it on
+//!   a tick of Spin's cron trigger;
 //! - configuration from Spin variables, `${NAME}` resolved through them;
 //! - with the test build (`conformance` feature, `NL2SQL_SPIN_TEST_WASM`): the Store conformance suite on Spin
 //!   key-value, and outbound HTTP through Spin's allow-list. The product build does not have those routes.
 
 use nl2sql_tests::contract::{self, Target};
-use nl2sql_tests::spin::{SpinHost, SpinOptions, component, test_component};
+use nl2sql_tests::spin::{SpinHost, SpinOptions, component, cron_component, cron_tick, test_component};
 use nl2sql_tests::wire;
 use serde_json::{Value, json};
 use std::io::{BufReader, Write};
@@ -37,7 +40,7 @@ fn kv_file(dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf {
 fn spin_component_honours_the_http_contract_and_keeps_its_data() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kv = kv_file(&dir, "kv.sqlite");
-    let options = SpinOptions::default();
+    let options = SpinOptions::from_manifest("nl2sql", &[]);
     let host = SpinHost::start(&component(), &kv, &options);
     contract::run(&Target { base_url: host.base_url.clone(), connection: None, suffix: "spin".into() });
 
@@ -72,9 +75,8 @@ fn spin_component_honours_the_http_contract_and_keeps_its_data() {
 #[test]
 fn scheduled_refresh_runs_only_with_the_refresh_token() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let variables = vec![("refresh_token".to_owned(), "t0ken-for-tests".to_owned())];
-    let host =
-        SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions { variables, ..Default::default() });
+    let options = SpinOptions::from_manifest("nl2sql", &[("refresh_token", "t0ken-for-tests")]);
+    let host = SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &options);
     let client = host.client();
     ok("register", client.json("PUT", "/api/nl2sql/databases/music", &json!({"dialect": "postgres", "ddl": DDL})));
 
@@ -92,10 +94,25 @@ fn scheduled_refresh_runs_only_with_the_refresh_token() {
     assert_eq!(report["queued"], 0, "{report}");
     let wrong_method = client.get("/cron/refresh");
     assert_eq!(error_code("GET", 405, wrong_method), "method_not_allowed");
+
+    // One tick of the cron trigger: the manifest's cron component POSTs to the route with the token (its allowed
+    // host is the `refresh_origin` it posts to), and fails the tick when the route or the allow-list refuses it.
+    let cron = |token: &str| {
+        let variables = [("refresh_origin", host.base_url.as_str()), ("refresh_token", token)];
+        cron_tick(&cron_component(), &SpinOptions::from_manifest("nl2sql-cron", &variables))
+    };
+    let ticked = cron("t0ken-for-tests").expect("the tick succeeds");
+    assert!(ticked.contains("refresh answered 200") && ticked.contains("\"refreshed\":[]"), "{ticked}");
+    let refused = cron("wrong").expect_err("a wrong token fails the tick");
+    assert!(refused.contains("answered 401") && refused.contains("unauthorized"), "{refused}");
+    let variables = vec![("refresh_origin".to_owned(), host.base_url.clone()), ("refresh_token".to_owned(), "t0ken-for-tests".to_owned())];
+    let denied = cron_tick(&cron_component(), &SpinOptions { variables, ..SpinOptions::default() })
+        .expect_err("without the manifest's allowed host the tick fails");
+    assert!(denied.contains("HttpRequestDenied"), "{denied}");
     drop(host);
 
     // Without the variable the route is off.
-    let host = SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::default());
+    let host = SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::from_manifest("nl2sql", &[]));
     let reply = host.client().try_send("POST", "/cron/refresh", &[("authorization", "Bearer x")], b"").expect("send");
     assert_eq!(error_code("no refresh_token", 403, (reply.status, reply.json())), "forbidden");
 }
@@ -108,17 +125,15 @@ fn configuration_comes_from_spin_variables() {
     let long = json!({"question": "How many artists are there?", "database": "music"});
 
     // `${OPENAI_API_KEY}` resolves through the Spin variable `openai_api_key`; unset, nothing starts.
-    let variables = vec![("config_toml".to_owned(), config.to_owned())];
-    let host =
-        SpinHost::start_unready(&component(), &kv, &SpinOptions { variables: variables.clone(), ..Default::default() });
+    let options = SpinOptions::from_manifest("nl2sql", &[("config_toml", config)]);
+    let host = SpinHost::start_unready(&component(), &kv, &options);
     let (status, body) = host.client().get("/health/liveness");
     assert_eq!((status, body["error"]["code"].as_str()), (500, Some("config_error")), "{body}");
     assert!(body.to_string().contains("OPENAI_API_KEY"), "the error names the variable: {body}");
     drop(host);
 
-    let mut variables = variables;
-    variables.push(("openai_api_key".into(), "sk-secret-value".into()));
-    let host = SpinHost::start(&component(), &kv, &SpinOptions { variables, ..Default::default() });
+    let variables = [("config_toml", config), ("openai_api_key", "sk-secret-value")];
+    let host = SpinHost::start(&component(), &kv, &SpinOptions::from_manifest("nl2sql", &variables));
     let client = host.client();
     ok("register", client.json("PUT", "/api/nl2sql/databases/music", &json!({"dialect": "postgres", "ddl": DDL})));
     let code = error_code(
@@ -132,7 +147,8 @@ fn configuration_comes_from_spin_variables() {
 #[test]
 fn spin_key_value_store_passes_the_store_conformance_suite() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = SpinOptions { kv_labels: vec!["default".into(), "conformance".into()], ..Default::default() };
+    let options =
+        SpinOptions { kv_labels: vec!["conformance".into()], ..SpinOptions::from_manifest("nl2sql", &[]) };
     let host = SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &options);
     let client = host.client();
     for run in 1..=2 {
@@ -142,14 +158,14 @@ fn spin_key_value_store_passes_the_store_conformance_suite() {
     }
     drop(host);
 
-    // The suite needs the `conformance` label; a component not granted it cannot open it.
-    let host = SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::default());
+    // The suite needs the `conformance` label, which the manifest does not grant: it cannot open it.
+    let host = SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::from_manifest("nl2sql", &[]));
     let code = error_code("label not granted", 503, host.client().json("POST", "/_test/store-conformance", &json!({})));
     assert_eq!(code, "store_error");
     drop(host);
 
     // The product build has no test routes.
-    let host = SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::default());
+    let host = SpinHost::start(&component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::from_manifest("nl2sql", &[]));
     let code = error_code("product build", 404, host.client().json("POST", "/_test/store-conformance", &json!({})));
     assert_eq!(code, "route_not_found");
 }
@@ -173,7 +189,7 @@ fn one_shot_upstream() -> (String, std::thread::JoinHandle<wire::Message>) {
 fn outbound_http_goes_through_spin_and_its_allow_list() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (origin, upstream) = one_shot_upstream();
-    let options = SpinOptions { allowed_outbound: vec![origin.clone()], ..Default::default() };
+    let options = SpinOptions { allowed_outbound: vec![origin.clone()], ..SpinOptions::from_manifest("nl2sql", &[]) };
     let host = SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &options);
     let client = host.client();
     let send = json!({"method": "POST", "url": format!("{origin}/v1/chat"), "body": "{\"q\":1}"});

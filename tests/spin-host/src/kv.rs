@@ -66,8 +66,11 @@ impl KvFile {
     }
 }
 
-fn label_of(state: &mut State, store: &Resource<OpenStore>) -> wasmtime::Result<String> {
-    Ok(state.table.get(store)?.label.clone())
+/// The label of an open store and the file behind it (a store only opens when there is one).
+fn open_store<'a>(state: &'a mut State, store: &Resource<OpenStore>) -> wasmtime::Result<(String, &'a KvFile)> {
+    let label = state.table.get(store)?.label.clone();
+    let file = state.shared.kv.as_ref().context("a store is open without a key-value file")?;
+    Ok((label, file))
 }
 
 impl key_value::Host for State {}
@@ -83,7 +86,7 @@ impl<T> key_value::HostStoreWithStore<T> for HasSelf<State> {
     async fn open(accessor: &Accessor<T, Self>, label: String) -> wasmtime::Result<Result<Resource<OpenStore>, Error>> {
         accessor.with(|mut access| {
             let state = access.get();
-            if !state.shared.kv_labels.contains(&label) {
+            if state.shared.kv.is_none() || !state.shared.kv_labels.contains(&label) {
                 return Ok(Err(Error::AccessDenied));
             }
             Ok(Ok(state.table.push(OpenStore { label })?))
@@ -97,8 +100,8 @@ impl<T> key_value::HostStoreWithStore<T> for HasSelf<State> {
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         accessor.with(|mut access| {
             let state = access.get();
-            let label = label_of(state, &store)?;
-            Ok(state.shared.kv.get(&label, &key))
+            let (label, file) = open_store(state, &store)?;
+            Ok(file.get(&label, &key))
         })
     }
 
@@ -110,8 +113,8 @@ impl<T> key_value::HostStoreWithStore<T> for HasSelf<State> {
     ) -> wasmtime::Result<Result<(), Error>> {
         accessor.with(|mut access| {
             let state = access.get();
-            let label = label_of(state, &store)?;
-            Ok(state.shared.kv.set(&label, &key, &value))
+            let (label, file) = open_store(state, &store)?;
+            Ok(file.set(&label, &key, &value))
         })
     }
 
@@ -122,8 +125,8 @@ impl<T> key_value::HostStoreWithStore<T> for HasSelf<State> {
     ) -> wasmtime::Result<Result<(), Error>> {
         accessor.with(|mut access| {
             let state = access.get();
-            let label = label_of(state, &store)?;
-            Ok(state.shared.kv.delete(&label, &key))
+            let (label, file) = open_store(state, &store)?;
+            Ok(file.delete(&label, &key))
         })
     }
 
@@ -134,8 +137,8 @@ impl<T> key_value::HostStoreWithStore<T> for HasSelf<State> {
     ) -> wasmtime::Result<Result<bool, Error>> {
         accessor.with(|mut access| {
             let state = access.get();
-            let label = label_of(state, &store)?;
-            Ok(state.shared.kv.get(&label, &key).map(|v| v.is_some()))
+            let (label, file) = open_store(state, &store)?;
+            Ok(file.get(&label, &key).map(|v| v.is_some()))
         })
     }
 
@@ -146,8 +149,8 @@ impl<T> key_value::HostStoreWithStore<T> for HasSelf<State> {
         accessor.with(|mut access| {
             let keys = {
                 let state = access.get();
-                let label = label_of(state, &store)?;
-                state.shared.kv.keys(&label)
+                let (label, file) = open_store(state, &store)?;
+                file.keys(&label)
             };
             let (keys, result) = match keys {
                 Ok(keys) => (keys, Ok(())),

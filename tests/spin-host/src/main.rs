@@ -17,10 +17,16 @@
 //! ```
 //!
 //! `--cache-dir` keeps wasmtime's compiled code between runs (a restart then starts in milliseconds).
+//! `--manifest spin.toml --component-id ID` takes the component's store labels, allowed hosts and variables from
+//! a Spin manifest ([`manifest`]); `--kv-label` and `--allow-outbound` add to them.
 //!
-//! It prints `listening on http://<addr>` once it accepts connections.
+//! It prints `listening on http://<addr>` once it accepts connections. `nl2sql-spin-host cron --component
+//! cron.wasm [--allow-outbound ...]` instead runs one tick of Spin's cron trigger on a cron component
+//! ([`cron`]).
 
+mod cron;
 mod kv;
+mod manifest;
 mod outbound;
 mod variables;
 
@@ -50,7 +56,8 @@ mod bindings {
 
 /// What every request's store shares.
 struct Shared {
-    kv: kv::KvFile,
+    /// The key-value file; `None` in `cron` mode, whose components open no store.
+    kv: Option<kv::KvFile>,
     kv_labels: Vec<String>,
     variables: BTreeMap<String, String>,
     allowed_outbound: Vec<String>,
@@ -79,19 +86,23 @@ impl WasiHttpView for State {
 }
 
 struct Args {
+    cron: bool,
     component: PathBuf,
     listen: SocketAddr,
-    kv_file: PathBuf,
+    kv_file: Option<PathBuf>,
     kv_labels: Vec<String>,
     allowed_outbound: Vec<String>,
     env: Vec<(String, String)>,
     cache_dir: Option<PathBuf>,
+    manifest: Option<(PathBuf, String)>,
 }
 
 fn args() -> wasmtime::Result<Args> {
     let (mut component, mut listen, mut kv_file, mut cache_dir) = (None, None, None, None);
+    let (mut manifest, mut component_id) = (None, None);
     let (mut kv_labels, mut allowed_outbound, mut env) = (Vec::new(), Vec::new(), Vec::new());
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let cron = args.next_if(|a| a == "cron").is_some();
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -99,6 +110,8 @@ fn args() -> wasmtime::Result<Args> {
             "--listen" => listen = Some(value()?.parse::<SocketAddr>().context("--listen takes host:port")?),
             "--kv-file" => kv_file = Some(PathBuf::from(value()?)),
             "--cache-dir" => cache_dir = Some(PathBuf::from(value()?)),
+            "--manifest" => manifest = Some(PathBuf::from(value()?)),
+            "--component-id" => component_id = Some(value()?),
             "--kv-label" => kv_labels.push(value()?),
             "--allow-outbound" => allowed_outbound.push(value()?),
             "--env" => {
@@ -109,23 +122,42 @@ fn args() -> wasmtime::Result<Args> {
             other => bail!("unknown argument `{other}`"),
         }
     }
-    if kv_labels.is_empty() {
+    let manifest = match (manifest, component_id) {
+        (Some(path), Some(id)) => Some((path, id)),
+        (None, None) => None,
+        _ => bail!("--manifest and --component-id go together"),
+    };
+    if kv_labels.is_empty() && manifest.is_none() {
         kv_labels.push("default".into());
     }
+    if kv_file.is_none() && !cron {
+        bail!("--kv-file <path> is required");
+    }
     Ok(Args {
+        cron,
         component: component.context("--component <file.wasm> is required")?,
         listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
-        kv_file: kv_file.context("--kv-file <path> is required")?,
+        kv_file,
         kv_labels,
         allowed_outbound,
         env,
         cache_dir,
+        manifest,
     })
 }
 
 #[tokio::main]
 async fn main() -> wasmtime::Result<()> {
-    let args = args()?;
+    let mut args = args()?;
+    let variables = match &args.manifest {
+        Some((path, id)) => {
+            let grants = manifest::grants(path, id, &variables::from_env())?;
+            args.kv_labels.extend(grants.kv_labels);
+            args.allowed_outbound.extend(grants.allowed_outbound);
+            grants.variables
+        }
+        None => variables::from_env(),
+    };
     let mut config = wasmtime::Config::new();
     config.wasm_component_model_async(true);
     if let Some(dir) = &args.cache_dir {
@@ -136,6 +168,23 @@ async fn main() -> wasmtime::Result<()> {
     let engine = Engine::new(&config)?;
     let component = Component::from_file(&engine, &args.component)
         .with_context(|| format!("loading the component {}", args.component.display()))?;
+    let shared = Arc::new(Shared {
+        kv: args.kv_file.as_deref().map(kv::KvFile::open).transpose()?,
+        kv_labels: args.kv_labels,
+        variables,
+        allowed_outbound: args.allowed_outbound,
+        env: args.env,
+    });
+    if args.cron {
+        return match cron::tick(&engine, &component, shared).await? {
+            Ok(()) => Ok(()),
+            Err(message) => {
+                eprintln!("spin-host: the cron component failed: {message}");
+                std::process::exit(1)
+            }
+        };
+    }
+
     let mut linker = Linker::<State>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi::p3::add_to_linker(&mut linker)?;
@@ -143,13 +192,6 @@ async fn main() -> wasmtime::Result<()> {
     bindings::spin::key_value::key_value::add_to_linker::<_, HasSelf<State>>(&mut linker, |s| s)?;
     bindings::spin::variables::variables::add_to_linker::<_, HasSelf<State>>(&mut linker, |s| s)?;
     let pre = ServicePre::new(linker.instantiate_pre(&component).context("linking the component")?)?;
-    let shared = Arc::new(Shared {
-        kv: kv::KvFile::open(&args.kv_file)?,
-        kv_labels: args.kv_labels,
-        variables: variables::from_env(),
-        allowed_outbound: args.allowed_outbound,
-        env: args.env,
-    });
 
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     println!("listening on http://{}", listener.local_addr()?);
