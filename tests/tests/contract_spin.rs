@@ -105,7 +105,10 @@ fn scheduled_refresh_runs_only_with_the_refresh_token() {
     assert!(ticked.contains("refresh answered 200") && ticked.contains("\"refreshed\":[]"), "{ticked}");
     let refused = cron("wrong").expect_err("a wrong token fails the tick");
     assert!(refused.contains("answered 401") && refused.contains("unauthorized"), "{refused}");
-    let variables = vec![("refresh_origin".to_owned(), host.base_url.clone()), ("refresh_token".to_owned(), "t0ken-for-tests".to_owned())];
+    let variables = vec![
+        ("refresh_origin".to_owned(), host.base_url.clone()),
+        ("refresh_token".to_owned(), "t0ken-for-tests".to_owned()),
+    ];
     let denied = cron_tick(&cron_component(), &SpinOptions { variables, ..SpinOptions::default() })
         .expect_err("without the manifest's allowed host the tick fails");
     assert!(denied.contains("HttpRequestDenied"), "{denied}");
@@ -147,8 +150,7 @@ fn configuration_comes_from_spin_variables() {
 #[test]
 fn spin_key_value_store_passes_the_store_conformance_suite() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options =
-        SpinOptions { kv_labels: vec!["conformance".into()], ..SpinOptions::from_manifest("nl2sql", &[]) };
+    let options = SpinOptions { kv_labels: vec!["conformance".into()], ..SpinOptions::from_manifest("nl2sql", &[]) };
     let host = SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &options);
     let client = host.client();
     for run in 1..=2 {
@@ -159,7 +161,8 @@ fn spin_key_value_store_passes_the_store_conformance_suite() {
     drop(host);
 
     // The suite needs the `conformance` label, which the manifest does not grant: it cannot open it.
-    let host = SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::from_manifest("nl2sql", &[]));
+    let host =
+        SpinHost::start(&test_component(), &kv_file(&dir, "kv.sqlite"), &SpinOptions::from_manifest("nl2sql", &[]));
     let code = error_code("label not granted", 503, host.client().json("POST", "/_test/store-conformance", &json!({})));
     assert_eq!(code, "store_error");
     drop(host);
