@@ -16,7 +16,7 @@
 //!     [--cache-dir DIR]
 //! ```
 //!
-//! `--cache-dir` keeps wasmtime's compiled code between runs (a restart then starts in milliseconds).
+//! `--cache-dir` keeps wasmtime's compiled code between runs (a restart then starts in under a second).
 //! `--manifest spin.toml --component-id ID` takes the component's store labels, allowed hosts and variables from
 //! a Spin manifest ([`manifest`]); `--kv-label` and `--allow-outbound` add to them.
 //!
