@@ -17,4 +17,5 @@ pub mod miniflare;
 pub mod moto;
 pub mod paths;
 pub mod pg;
+pub mod spin;
 pub mod wire;

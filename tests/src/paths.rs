@@ -30,6 +30,13 @@ pub fn lambda_bin(name: &str) -> PathBuf {
     if release.exists() { release } else { target_dir().join("debug").join(name) }
 }
 
+/// The Spin test host (`tests/spin-host`): `NL2SQL_SPIN_HOST`, else `<target>/debug/nl2sql-spin-host`.
+pub fn spin_host_bin() -> PathBuf {
+    std::env::var_os("NL2SQL_SPIN_HOST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug/nl2sql-spin-host"))
+}
+
 /// The venv holding moto, aws-sam-translator, cfn-lint and boto3 (`tests/install-python`).
 pub fn venv() -> PathBuf {
     if let Some(venv) = std::env::var_os("NL2SQL_VENV") {
