@@ -131,6 +131,11 @@ section!(
         bottleneck_severity_threshold: u8 = 6,
         /// Rows above which a full scan is a bottleneck.
         large_table_rows: u64 = 100_000,
+        /// Index recommendations returned at most (per analysis, and per workload).
+        max_index_recommendations: usize = 5,
+        /// Wall time a workload analysis (`recommend-indexes` with `queries`) may take, seconds; queries left
+        /// when it runs out are not analysed and the answer says `truncated`.
+        analysis_timeout_seconds: u64 = 5,
     }
 );
 
