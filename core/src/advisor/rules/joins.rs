@@ -121,7 +121,10 @@ impl<'a> Analysis<'a> {
             return;
         }
         let star = blk.select.projection.iter().any(|i| matches!(i, SelectItem::Wildcard(_)));
-        if star {
+        // Aggregates count joined rows: when a catalog's key is incomplete (Spider lists only the first column
+        // of composite keys), a join that looks unique may be what is counted. Such blocks are left alone.
+        let aggregates = self.model.block_exprs(b).into_iter().any(super::super::expr::has_aggregate);
+        if star || aggregates {
             return;
         }
         for (r, rel) in blk.rels.iter().enumerate() {
@@ -132,16 +135,19 @@ impl<'a> Analysis<'a> {
             if !self.only_join_keys(b, r) {
                 continue;
             }
-            // Which of its columns the joins use.
-            let keys: Vec<String> = self.preds[b]
-                .iter()
-                .filter_map(|p| match &p.shape {
-                    Shape::JoinEq { left, right } if left.0 == r => Some(left.1.clone()),
-                    Shape::JoinEq { left, right } if right.0 == r => Some(right.1.clone()),
-                    _ => None,
-                })
-                .collect();
-            if keys.is_empty() {
+            // Which of its columns the joins use, and with which relations: a table joined to two others links
+            // them (a bridge) and is needed even if none of its columns is selected.
+            let (mut keys, mut partners): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
+            for p in &self.preds[b] {
+                if let Shape::JoinEq { left, right } = &p.shape {
+                    let (mine, other) = if left.0 == r { (left, right) } else if right.0 == r { (right, left) } else { continue };
+                    keys.push(mine.1.clone());
+                    partners.push(other.0);
+                }
+            }
+            partners.sort_unstable();
+            partners.dedup();
+            if keys.is_empty() || partners.len() != 1 {
                 continue;
             }
             let unique = unique_keys(table).into_iter().any(|k| k.iter().all(|c| keys.iter().any(|j| j.eq_ignore_ascii_case(c))));
