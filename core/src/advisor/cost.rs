@@ -154,7 +154,7 @@ impl<'a> Analysis<'a> {
         for (b, mut infos) in per_block.into_iter().enumerate() {
             let blk = &self.model.blocks[b];
             let executions = match (blk.role, blk.parent) {
-                (Role::Subquery(expr::SubqueryKind::Scalar), Some(p)) if self.model.is_correlated(b) => {
+                (Role::Subquery(expr::SubqueryKind::Scalar), Some(p)) if self.correlated[b] => {
                     costs.block_executions[p] * self.outer_rows(&costs, p, blk.clause)
                 }
                 (_, Some(p)) => costs.block_executions[p],
@@ -165,7 +165,8 @@ impl<'a> Analysis<'a> {
             infos.sort_by(|x, y| x.returned.total_cmp(&y.returned));
             for i in 0..infos.len() {
                 infos[i].executions = executions;
-                let choice = self.access(&infos[i], &infos[..i], &costs, None);
+                let outer: Vec<&TableInfo<'_>> = infos[..i].iter().collect();
+                let choice = self.access(&infos[i], &outer, &costs, None);
                 infos[i].choice = choice;
             }
             infos.sort_by_key(|t| t.rel);
@@ -197,14 +198,37 @@ impl<'a> Analysis<'a> {
         {
             return e.joined_rows;
         }
+        // Without the estimator: relations joined by some condition form a group whose rows are its largest
+        // relation's (joins along foreign keys); groups with no condition between them multiply.
         let blk = &self.model.blocks[b];
-        let mut rows: f64 = infos.iter().map(|t| t.returned).fold(1.0, f64::max);
-        for rel in &blk.rels {
-            if let Source::Derived(_, child) = rel.source {
-                rows = rows.max(costs.block_output.get(child).copied().unwrap_or(1.0));
+        let n = blk.rels.len();
+        let rel_rows = |r: usize| match blk.rels[r].source {
+            Source::Derived(_, child) => costs.block_output.get(child).copied().unwrap_or(1.0),
+            _ => infos.iter().find(|t| t.rel == r).map_or(1.0, |t| t.returned),
+        };
+        let mut group: Vec<usize> = (0..n).collect();
+        fn root(group: &mut [usize], mut x: usize) -> usize {
+            while group[x] != x {
+                x = group[x];
+            }
+            x
+        }
+        for p in &self.preds[b] {
+            for w in p.rels.windows(2) {
+                let (x, y) = (root(&mut group, w[0]), root(&mut group, w[1]));
+                group[x] = y;
             }
         }
-        rows
+        for (r, _) in &blk.using {
+            let (x, y) = (root(&mut group, *r), root(&mut group, r.saturating_sub(1)));
+            group[x] = y;
+        }
+        let mut largest: Vec<f64> = vec![0.0; n];
+        for r in 0..n {
+            let g = root(&mut group, r);
+            largest[g] = largest[g].max(rel_rows(r));
+        }
+        largest.iter().filter(|x| **x > 0.0).product::<f64>().max(1.0)
     }
 
     fn block_output(&self, b: usize, rows: f64) -> f64 {
@@ -257,11 +281,11 @@ impl<'a> Analysis<'a> {
         let rows = stats.map_or(crate::stats::estimate::DEFAULT_TABLE_ROWS, |s| s.row_count.max(0.0));
         let preds = &self.preds[block];
         let filters: Vec<usize> = (0..preds.len()).filter(|i| preds[*i].is_local_filter(rel)).collect();
-        let sel = self.filter_selectivity(block, name, alias, stats, table, &filters);
+        let keys = table.map(|t| existing_keys(t, self.dialect)).unwrap_or_default();
+        let sel = self.filter_selectivity(block, name, alias, stats, &keys, &filters);
         let width = row_width(table, stats);
         let tuple = (23.0_f64 + width).div_euclid(8.0).mul_add(8.0, 8.0) + 4.0;
         let pages = (rows * tuple / PAGE_BYTES).ceil().max(1.0);
-        let keys = table.map(|t| existing_keys(t, self.dialect)).unwrap_or_default();
         let mut info = TableInfo {
             block,
             rel,
@@ -289,7 +313,27 @@ impl<'a> Analysis<'a> {
         name: &str,
         alias: &str,
         stats: Option<&TableStats>,
-        table: Option<&Table>,
+        keys: &[Key],
+        filters: &[usize],
+    ) -> f64 {
+        let mut key: Vec<usize> = filters.to_vec();
+        key.sort_unstable();
+        let memo = (block, alias.to_owned(), key);
+        if let Some((_, sel)) = self.selectivities.borrow().iter().find(|(k, _)| *k == memo) {
+            return *sel;
+        }
+        let sel = self.compute_filter_selectivity(block, name, alias, stats, keys, filters);
+        self.selectivities.borrow_mut().push((memo, sel));
+        sel
+    }
+
+    fn compute_filter_selectivity(
+        &self,
+        block: usize,
+        name: &str,
+        alias: &str,
+        stats: Option<&TableStats>,
+        keys: &[Key],
         filters: &[usize],
     ) -> f64 {
         let preds = &self.preds[block];
@@ -299,9 +343,8 @@ impl<'a> Analysis<'a> {
             let p = &preds[*i];
             match &p.shape {
                 Shape::Column { column, .. } if p.is_parameter_equality() => {
-                    let unique = table.is_some_and(|t| {
-                        existing_keys(t, self.dialect).iter().any(|k| k.unique && k.parts.len() == 1 && k.parts[0].eq_ignore_ascii_case(column))
-                    });
+                    let unique =
+                        keys.iter().any(|k| k.unique && k.parts.len() == 1 && k.parts[0].eq_ignore_ascii_case(column));
                     let rows = stats.map_or(crate::stats::estimate::DEFAULT_TABLE_ROWS, |s| s.row_count.max(1.0));
                     sel *= match stats.and_then(|s| s.column(column)) {
                         _ if unique => 1.0 / rows,
@@ -333,7 +376,7 @@ impl<'a> Analysis<'a> {
     pub(super) fn access(
         &self,
         info: &TableInfo<'_>,
-        outer: &[TableInfo<'_>],
+        outer: &[&TableInfo<'_>],
         costs: &Costs<'_>,
         extra: Option<&Key>,
     ) -> Choice {
@@ -342,8 +385,7 @@ impl<'a> Analysis<'a> {
         let quals = info.filters.len();
         let order = self.order_columns(info.block, info.rel);
         let partners = self.join_partners(info, outer, costs);
-        let table = self.model.blocks[info.block].rels[info.rel].table();
-        let sel_of = |idx: &[usize]| self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, table, idx);
+        let sel_of = |idx: &[usize]| self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, idx);
         for key in info.keys.iter().chain(extra) {
             let (eq, ranges) = self.match_key(info, key);
             let eq_sel = if eq.is_empty() { 1.0 } else { sel_of(&eq) };
@@ -401,7 +443,7 @@ impl<'a> Analysis<'a> {
         let mut eq = Vec::new();
         for part in &key.parts {
             let all = |usage: Use| -> Vec<usize> {
-                info.filters.iter().copied().filter(|i| !preds[*i].is_implicit_cast(&self.model, info.block, self.dialect)).filter(|i| match &preds[*i].shape {
+                info.filters.iter().copied().filter(|i| !preds[*i].cast).filter(|i| match &preds[*i].shape {
                     Shape::Column { column, usage: u, .. } => *u == usage && column.eq_ignore_ascii_case(part),
                     shape @ Shape::Wrapped { usage: Some(u), .. } => {
                         *u == usage && shape.expression_key().is_some_and(|k| normalize(&k) == normalize(part))
@@ -445,7 +487,7 @@ impl<'a> Analysis<'a> {
 
     /// Join keys of `info`'s table and how many lookups each would take: equalities with a table placed
     /// before it (its rows), or, in EXISTS/IN subqueries, with an outer column (the outer block's rows).
-    pub(super) fn join_partners(&self, info: &TableInfo<'_>, outer: &[TableInfo<'_>], costs: &Costs<'_>) -> Vec<(String, f64)> {
+    pub(super) fn join_partners(&self, info: &TableInfo<'_>, outer: &[&TableInfo<'_>], costs: &Costs<'_>) -> Vec<(String, f64)> {
         let blk = &self.model.blocks[info.block];
         let mut out = Vec::new();
         for p in &self.preds[info.block] {

@@ -94,6 +94,8 @@ pub(super) struct Pred<'a> {
     pub(super) unresolved: bool,
     /// Whether it holds a subquery.
     pub(super) subquery: bool,
+    /// Whether the database converts the column to compare it ([`Pred::is_implicit_cast`]).
+    pub(super) cast: bool,
     /// Its shape.
     pub(super) shape: Shape<'a>,
 }
@@ -129,7 +131,7 @@ impl Pred<'_> {
     /// Whether it compares a column with a value of another type that the database converts row by row
     /// (a text column with a number, a number or date column with a non-numeric string); SQLite's type
     /// affinity converts the value instead, so it never counts there.
-    pub(super) fn is_implicit_cast(&self, model: &Model<'_>, block: usize, dialect: crate::catalog::Dialect) -> bool {
+    fn is_implicit_cast(&self, model: &Model<'_>, block: usize, dialect: crate::catalog::Dialect) -> bool {
         use crate::catalog::{Dialect, TypeClass};
         let Shape::Column { rel, column, value: Some(value), .. } = &self.shape else { return false };
         if dialect == Dialect::Sqlite || matches!(self.expr, Expr::Like { .. } | Expr::ILike { .. }) {
@@ -167,12 +169,14 @@ impl Pred<'_> {
 }
 
 /// The conjuncts of block `block`'s WHERE and ON conditions.
-pub(super) fn preds<'a>(model: &Model<'a>, block: usize) -> Vec<Pred<'a>> {
+pub(super) fn preds<'a>(model: &Model<'a>, block: usize, dialect: crate::catalog::Dialect) -> Vec<Pred<'a>> {
     let blk = &model.blocks[block];
     let mut out = Vec::new();
     for condition in blk.select.selection.iter().chain(blk.on.iter().map(|(_, e)| *e)) {
         for conjunct in expr::conjuncts(condition) {
-            out.push(classify(model, block, conjunct));
+            let mut pred = classify(model, block, conjunct);
+            pred.cast = pred.is_implicit_cast(model, block, dialect);
+            out.push(pred);
         }
     }
     out
@@ -193,7 +197,7 @@ fn classify<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Pred<'a> {
     rels.dedup();
     let subquery = expr::has_subquery(e);
     let shape = if subquery && !matches!(e, Expr::InSubquery { .. }) { Shape::Other } else { shape(model, block, e) };
-    Pred { expr: e, rels, unresolved, subquery, shape }
+    Pred { expr: e, rels, unresolved, subquery, cast: false, shape }
 }
 
 /// A bare column of the block: its relation and name.

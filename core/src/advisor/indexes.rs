@@ -44,8 +44,8 @@ impl<'a> Analysis<'a> {
                     continue;
                 }
                 let key = Key { name: "candidate".into(), parts: names.clone(), unique: false };
-                let outer: Vec<TableInfo<'_>> =
-                    costs.tables.iter().filter(|t| t.block == info.block && t.returned < info.returned).cloned().collect();
+                let outer: Vec<&TableInfo<'_>> =
+                    costs.tables.iter().filter(|t| t.block == info.block && t.returned < info.returned).collect();
                 let choice = self.access(info, &outer, costs, Some(&key));
                 if choice.index.as_deref() != Some("candidate") {
                     continue;
@@ -92,13 +92,12 @@ impl<'a> Analysis<'a> {
         let class = |column: &str| relation.table().and_then(|t| t.column(column)).map(|c| c.class());
         let mut eq: Vec<Part> = Vec::new();
         let mut ranges: Vec<Part> = Vec::new();
-        let table = relation.table();
         for i in &info.filters {
             let p = &preds[*i];
-            if p.is_implicit_cast(&self.model, info.block, self.dialect) {
+            if p.cast {
                 continue;
             }
-            let sel = self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, table, &[*i]);
+            let sel = self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, &[*i]);
             match &p.shape {
                 Shape::Column { column, usage, .. } => {
                     let part = Part { text: column.clone(), expression: false, prefix: *usage == Use::Prefix, sel };
@@ -151,8 +150,8 @@ impl<'a> Analysis<'a> {
             out.push((parts, eq.len(), words.join("; ")));
         }
         // Join keys, after the equalities.
-        let outer: Vec<TableInfo<'_>> =
-            costs.tables.iter().filter(|t| t.block == info.block && t.returned < info.returned).cloned().collect();
+        let outer: Vec<&TableInfo<'_>> =
+            costs.tables.iter().filter(|t| t.block == info.block && t.returned < info.returned).collect();
         for (column, loops) in self.join_partners(info, &outer, costs) {
             if eq.iter().any(|e| e.text.eq_ignore_ascii_case(&column)) {
                 continue;

@@ -201,10 +201,14 @@ pub(super) struct Analysis<'a> {
     query: &'a Query,
     model: model::Model<'a>,
     preds: Vec<Vec<facts::Pred<'a>>>,
+    /// Per block: whether it reads an enclosing block's columns.
+    correlated: Vec<bool>,
     source: sql::Source<'a>,
     estimator: Estimator<'a>,
     estimate: Option<Estimate>,
     use_statistics: bool,
+    /// Selectivities already estimated: (block, table alias, predicate indexes) → selectivity.
+    selectivities: std::cell::RefCell<Vec<((usize, String, Vec<usize>), f64)>>,
     dialect: Dialect,
     context: &'a Context<'a>,
 }
@@ -212,19 +216,25 @@ pub(super) struct Analysis<'a> {
 impl<'a> Analysis<'a> {
     fn new(sql: &'a str, query: &'a Query, context: &'a Context<'a>) -> Self {
         let model = model::Model::build(query, context.catalog);
-        let preds = (0..model.blocks.len()).map(|b| facts::preds(&model, b)).collect();
+        let preds = (0..model.blocks.len()).map(|b| facts::preds(&model, b, context.dialect)).collect();
+        let correlated = (0..model.blocks.len())
+            .map(|b| matches!(model.blocks[b].role, model::Role::Subquery(_)) && model.is_correlated(b))
+            .collect();
         let use_statistics = context.settings.use_statistics;
         let stats: &'a [TableStats] = if use_statistics { context.stats } else { &[] };
         let estimator = Estimator::new(stats);
-        let estimate = estimator.estimate_query(query).ok();
+        // Without statistics the estimator would only restate its defaults, which the cost model applies itself.
+        let estimate = if stats.is_empty() { None } else { estimator.estimate_query(query).ok() };
         Self {
             query,
             model,
             preds,
+            correlated,
             source: sql::Source::new(sql),
             estimator,
             estimate,
             use_statistics,
+            selectivities: std::cell::RefCell::new(Vec::new()),
             dialect: context.dialect,
             context,
         }

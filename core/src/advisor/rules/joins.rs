@@ -228,7 +228,7 @@ impl<'a> Analysis<'a> {
     fn correlated(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
         let blk = &self.model.blocks[b];
         let (Role::Subquery(SubqueryKind::Scalar), Some(holder)) = (blk.role, blk.holder) else { return };
-        if !matches!(blk.clause, Clause::Projection | Clause::Where | Clause::Having | Clause::OrderBy) || !self.model.is_correlated(b) {
+        if !matches!(blk.clause, Clause::Projection | Clause::Where | Clause::Having | Clause::OrderBy) || !self.correlated[b] {
             return;
         }
         let executions = costs.block_executions[b];
@@ -255,7 +255,7 @@ impl<'a> Analysis<'a> {
     fn indexable(&self, t: &super::super::cost::TableInfo<'_>) -> bool {
         t.filters.iter().any(|i| {
             let p = &self.preds[t.block][*i];
-            matches!(p.shape, Shape::Column { .. }) && !p.is_implicit_cast(&self.model, t.block, self.dialect)
+            matches!(p.shape, Shape::Column { .. }) && !p.cast
         })
     }
 

@@ -66,7 +66,7 @@ impl<'a> Analysis<'a> {
         for p in &self.preds[b] {
             match &p.shape {
                 Shape::Column { rel, column, value: Some(value), .. } => {
-                    if !p.is_implicit_cast(&self.model, b, self.dialect) {
+                    if !p.cast {
                         continue;
                     }
                     let Some(class) = class_of(*rel, column) else { continue };
