@@ -167,7 +167,7 @@ impl<'a> Analysis<'a> {
                 infos[i].executions = executions;
                 let outer: Vec<&TableInfo<'_>> = infos[..i].iter().collect();
                 let choice = self.access(&infos[i], &outer, &costs, None);
-                infos[i].choice = choice;
+                infos[i].choice = self.stopped_early(&infos[i], choice, &costs);
             }
             infos.sort_by_key(|t| t.rel);
             costs.tables.extend(infos);
@@ -302,6 +302,27 @@ impl<'a> Analysis<'a> {
         };
         info.choice.cost = seq_cost(&info);
         info
+    }
+
+    /// `choice` cut short by a LIMIT the scan can stop at: a block reading one table, with no grouping,
+    /// aggregate, DISTINCT or sort to finish first (an index yielding the ORDER BY order is costed for the
+    /// LIMIT already), stops once it has produced LIMIT (+ OFFSET) rows, as PostgreSQL's Limit node does.
+    pub(super) fn stopped_early(&self, info: &TableInfo<'_>, mut choice: Choice, costs: &Costs<'_>) -> Choice {
+        let blk = &self.model.blocks[info.block];
+        let Some(limit) = self.limit(info.block) else { return choice };
+        let blocking = blk.rels.len() != 1
+            || !blk.group_by().is_empty()
+            || blk.select.distinct.is_some()
+            || blk.select.having.is_some()
+            || blk.select.projection.iter().filter_map(super::model::item_expr).any(expr::has_aggregate)
+            || (!blk.order_by().is_empty() && !choice.ordered);
+        if blocking || choice.ordered {
+            return choice;
+        }
+        let fraction = (limit / costs.block_rows[info.block].max(info.returned).max(1.0)).min(1.0);
+        choice.cost *= fraction;
+        choice.read *= fraction;
+        choice
     }
 
     /// The selectivity of the block's predicates `filters` together on one table: equalities with values known

@@ -2,7 +2,8 @@
 //! first (most selective first), then the most selective range — from its join keys (with the equalities before
 //! them) and from ORDER BY with LIMIT. A candidate an existing index already covers (same equality columns in
 //! any order, then the same columns in order, as a prefix of the existing key) is dropped. The rest are priced
-//! with the cost model as if they existed; one is recommended when the query's estimated cost at least halves.
+//! with the cost model as if they existed; one is recommended when the query's estimated cost at least halves
+//! and falls by at least [`MIN_SAVED_COST`].
 
 use super::cost::{Costs, Key, TableInfo, normalize};
 use super::facts::{Shape, Use};
@@ -15,6 +16,9 @@ use crate::catalog::{Dialect, TypeClass};
 pub(super) const MIN_INDEX_ROWS: f64 = 1000.0;
 /// Estimated share of the query's cost an index must save to be recommended.
 pub(super) const MIN_REDUCTION: f64 = 0.5;
+/// Estimated cost (sequential page reads) an index must save to be recommended: below this a scan is cheap
+/// whatever its share of the query.
+pub(super) const MIN_SAVED_COST: f64 = 50.0;
 /// Longest index name (PostgreSQL's NAMEDATALEN - 1; MySQL allows 64).
 const MAX_NAME: usize = 63;
 
@@ -47,6 +51,7 @@ impl<'a> Analysis<'a> {
                 let outer: Vec<&TableInfo<'_>> =
                     costs.tables.iter().filter(|t| t.block == info.block && t.returned < info.returned).collect();
                 let choice = self.access(info, &outer, costs, Some(&key));
+                let choice = self.stopped_early(info, choice, costs);
                 if choice.index.as_deref() != Some("candidate") {
                     continue;
                 }
@@ -59,7 +64,7 @@ impl<'a> Analysis<'a> {
                 let before = costs.total;
                 let after = (before - info.choice.cost * exec + choice.cost * exec - sort_saved).max(0.0);
                 let reduction = if before > 0.0 { 1.0 - after / before } else { 0.0 };
-                if reduction < MIN_REDUCTION {
+                if reduction < MIN_REDUCTION || before - after < MIN_SAVED_COST {
                     continue;
                 }
                 let (name, ddl) = self.ddl(&info.name, &parts, &info.keys);

@@ -1,1 +1,1 @@
-SELECT id, name FROM customers WHERE lower(email) = 'ann@example.com' LIMIT 1
+SELECT id, name FROM customers WHERE lower(email) = 'ann@example.com'

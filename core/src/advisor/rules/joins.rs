@@ -262,7 +262,7 @@ impl<'a> Analysis<'a> {
     fn full_scans(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation], out: &mut Vec<Finding>) {
         let large = self.settings().large_table_rows as f64;
         for t in &costs.tables {
-            if t.choice.kind != AccessKind::FullScan || t.rows < large {
+            if t.choice.kind != AccessKind::FullScan || t.rows < large || t.choice.read * t.executions < large {
                 continue;
             }
             let rel = &self.model.blocks[t.block].rels[t.rel];
