@@ -147,15 +147,18 @@ impl<'a> Analysis<'a> {
                     .columns(b, branch)
                     .into_iter()
                     .filter_map(|r| match r {
-                        Resolved::Column(at, name) if at.block == b => Some((at.rel, name.to_ascii_lowercase())),
+                        Resolved::Column(at, name) if at.block == b => Some((at.rel, name)),
                         _ => None,
                     })
                     .collect();
-                set.sort();
-                set.dedup();
+                set.sort_by_key(|(rel, name)| (*rel, name.to_ascii_lowercase()));
+                set.dedup_by(|a, b| a.0 == b.0 && a.1.eq_ignore_ascii_case(&b.1));
                 sets.push(set);
             }
-            if sets.iter().any(Vec::is_empty) || sets.windows(2).all(|w| w[0] == w[1]) {
+            let same = |x: &Vec<(usize, String)>, y: &Vec<(usize, String)>| {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, c)| a.0 == c.0 && a.1.eq_ignore_ascii_case(&c.1))
+            };
+            if sets.iter().any(Vec::is_empty) || sets.windows(2).all(|w| same(&w[0], &w[1])) {
                 continue;
             }
             let mut named: Vec<String> = sets

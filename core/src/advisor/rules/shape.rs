@@ -65,7 +65,8 @@ impl<'a> Analysis<'a> {
             let suggestion = if named.is_empty() {
                 "Name the columns the caller needs.".to_owned()
             } else {
-                format!("Name the columns the caller needs: `SELECT {}, ...`.", named.join(", "))
+                let more = if columns > named.len() { ", ..." } else { "" };
+                format!("Name the columns the caller needs: `SELECT {}{more}`.", named.join(", "))
             };
             let severity = if blk.role == Role::Top { 3 } else { 2 };
             out.push(self.finding(&codes::SELECT_STAR, severity, span, item, message, suggestion, None));
