@@ -25,11 +25,8 @@ fn spider() -> (BTreeMap<String, Catalog>, Vec<(String, String)>) {
     let tables = std::fs::read_to_string(fixtures().join("spider/tables.json")).expect("tables.json");
     let catalogs = nl2sql_core::spider::parse_tables_json(&tables).expect("parses").into_iter().collect();
     let gold = std::fs::read_to_string(fixtures().join("spider/train_gold.sql")).expect("gold");
-    let queries = gold
-        .lines()
-        .filter_map(|l| l.rsplit_once('\t'))
-        .map(|(q, db)| (q.to_owned(), db.to_owned()))
-        .collect();
+    let queries =
+        gold.lines().filter_map(|l| l.rsplit_once('\t')).map(|(q, db)| (q.to_owned(), db.to_owned())).collect();
     (catalogs, queries)
 }
 

@@ -74,7 +74,8 @@ fn render(result: &Result<Report, Error>) -> String {
         report.quality_score, report.min_quality_score, report.meets_min_quality, report.statistics
     );
     if let Some(cost) = &report.cost {
-        let _ = writeln!(out, "cost: read {} rows, return {}, total {}", cost.rows_read, cost.rows_returned, cost.total);
+        let _ =
+            writeln!(out, "cost: read {} rows, return {}, total {}", cost.rows_read, cost.rows_returned, cost.total);
         for t in &cost.tables {
             let _ = writeln!(
                 out,
@@ -93,7 +94,13 @@ fn render(result: &Result<Report, Error>) -> String {
     }
     for f in &report.findings {
         let at = f.location.map(|p| format!("{}:{}", p.line, p.column)).unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "finding {} severity {} at {at}{}", f.code, f.severity, f.table.as_ref().map(|t| format!(" table {t}")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "finding {} severity {} at {at}{}",
+            f.code,
+            f.severity,
+            f.table.as_ref().map(|t| format!(" table {t}")).unwrap_or_default()
+        );
         let _ = writeln!(out, "  snippet: {}", f.snippet);
         let _ = writeln!(out, "  message: {}", f.message);
         let _ = writeln!(out, "  suggestion: {}", f.suggestion);

@@ -110,7 +110,8 @@ fn error_code(body: &Value) -> &str {
 #[test]
 fn analyze_uses_the_registered_catalog_and_stored_statistics() {
     let host = Host::new(Config::default());
-    let (status, report) = host.analyze(json!({"sql": "SELECT * FROM orders WHERE status = 'new'", "database": "shop"}));
+    let (status, report) =
+        host.analyze(json!({"sql": "SELECT * FROM orders WHERE status = 'new'", "database": "shop"}));
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["kind"], "query");
     assert_eq!(report["statistics"], "none", "nothing collected yet: {report}");
@@ -119,13 +120,17 @@ fn analyze_uses_the_registered_catalog_and_stored_statistics() {
     assert!(star["message"].as_str().is_some_and(|m| m.contains("all 5 columns of orders")), "{star}");
 
     host.store_orders_stats();
-    let (status, report) = host.analyze(json!({"sql": "SELECT * FROM orders WHERE status = 'new'", "database": "shop"}));
+    let (status, report) =
+        host.analyze(json!({"sql": "SELECT * FROM orders WHERE status = 'new'", "database": "shop"}));
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["statistics"], "collected", "{report}");
     assert_eq!(report["cost"]["tables"][0]["rows"], 5_000_000.0, "{report}");
     assert!(codes(&report).contains(&"full_table_scan".to_owned()), "{report}");
     assert!(codes(&report).contains(&"unbounded_result".to_owned()), "{report}");
-    assert!(report["quality_score"].as_u64().is_some_and(|s| s < 50) && report["meets_min_quality"] == false, "{report}");
+    assert!(
+        report["quality_score"].as_u64().is_some_and(|s| s < 50) && report["meets_min_quality"] == false,
+        "{report}"
+    );
     assert!(report["bottlenecks"][0]["rank"] == 1, "{report}");
 }
 
@@ -201,7 +206,10 @@ fn recommend_indexes_for_one_query_or_a_workload() {
     assert_eq!((status, error_code(&body)), (400, "invalid_request"), "{body}");
     let (status, body) = host.recommend(json!({"queries": ["SELECT 1", "SELEC 2"]}));
     assert_eq!((status, error_code(&body)), (422, "invalid_sql"), "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| m.starts_with("queries[1]: SQL syntax error at line 1")), "{body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| m.starts_with("queries[1]: SQL syntax error at line 1")),
+        "{body}"
+    );
     let many: Vec<&str> = vec!["SELECT 1"; nl2sql_core::advisor::api::MAX_WORKLOAD + 1];
     let (status, body) = host.recommend(json!({ "queries": many }));
     assert_eq!((status, error_code(&body)), (400, "workload_too_large"), "{body}");
@@ -240,8 +248,11 @@ fn a_workload_stops_at_its_time_budget() {
 #[test]
 fn translations_carry_the_report_unless_the_advisor_is_off() {
     let host = Host::new(Config::default());
-    let (status, answer) =
-        host.call("POST", "/api/nl2sql/translate", json!({"question": "How many orders are there?", "database": "shop"}));
+    let (status, answer) = host.call(
+        "POST",
+        "/api/nl2sql/translate",
+        json!({"question": "How many orders are there?", "database": "shop"}),
+    );
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["advisor"]["kind"], "query", "{answer}");
     assert!(answer["advisor"]["quality_score"].is_u64(), "{answer}");
@@ -249,8 +260,11 @@ fn translations_carry_the_report_unless_the_advisor_is_off() {
     let mut config = Config::default();
     config.nl2sql.advisor.enabled = false;
     let host = Host::new(config);
-    let (status, answer) =
-        host.call("POST", "/api/nl2sql/translate", json!({"question": "How many orders are there?", "database": "shop"}));
+    let (status, answer) = host.call(
+        "POST",
+        "/api/nl2sql/translate",
+        json!({"question": "How many orders are there?", "database": "shop"}),
+    );
     assert_eq!(status, 200, "{answer}");
     assert!(answer.get("advisor").is_none(), "{answer}");
     let (status, body) = host.analyze(json!({"sql": "SELECT 1"}));

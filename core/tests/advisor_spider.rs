@@ -51,7 +51,8 @@ fn all_spider_training_queries_are_analysed_without_panicking() {
                         *n += 1;
                         println!("{} [{}] {db}: {sql}\n    {} | {}", f.code, f.severity, f.snippet, f.message);
                     }
-                    let entry = counts.get_mut(f.code.as_str()).unwrap_or_else(|| panic!("undocumented code {}", f.code));
+                    let entry =
+                        counts.get_mut(f.code.as_str()).unwrap_or_else(|| panic!("undocumented code {}", f.code));
                     entry.0 += 1;
                     if !seen.contains(&f.code) {
                         entry.1 += 1;
@@ -69,7 +70,8 @@ fn all_spider_training_queries_are_analysed_without_panicking() {
     for (code, (n, q)) in &counts {
         let _ = writeln!(table, "| `{code}` | {n} | {q} |");
     }
-    let _ = writeln!(table, "\n{} queries are rejected as SQL syntax errors (SQLite rejects them too):\n", errors.len());
+    let _ =
+        writeln!(table, "\n{} queries are rejected as SQL syntax errors (SQLite rejects them too):\n", errors.len());
     for e in &errors {
         let _ = writeln!(table, "- {e}");
     }

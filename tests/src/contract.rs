@@ -139,7 +139,10 @@ fn advisor(client: &Client, shop: &str) {
     assert_eq!(eq_null["snippet"], "total = NULL", "{report}");
     let star = findings.iter().find(|f| f["code"] == "select_star").unwrap_or_else(|| panic!("select_star: {report}"));
     assert!(star["message"].as_str().is_some_and(|m| m.contains("all 4 columns of orders")), "catalog used: {star}");
-    assert!(report["quality_score"].as_u64().is_some_and(|s| s < 50) && report["meets_min_quality"] == false, "{report}");
+    assert!(
+        report["quality_score"].as_u64().is_some_and(|s| s < 50) && report["meets_min_quality"] == false,
+        "{report}"
+    );
     assert_eq!(report["cost"]["tables"][0]["table"], "orders", "{report}");
 
     let bad = client.json("POST", analyze, &json!({"sql": "SELECT id FROM orders WHERE", "database": shop}));
@@ -231,10 +234,14 @@ fn live_database(client: &Client, connection: &str, name: &str) {
     assert_eq!(detail["statistics"]["table"], "artist", "{detail}");
 
     let analyze = json!({"sql": "SELECT title FROM album WHERE title LIKE '%Rock%'", "database": name});
-    let report = expect_ok("advisor with collected statistics", client.json("POST", "/api/nl2sql/advisor/analyze", &analyze));
+    let report =
+        expect_ok("advisor with collected statistics", client.json("POST", "/api/nl2sql/advisor/analyze", &analyze));
     assert_eq!(report["statistics"], "collected", "{report}");
     assert_eq!(report["cost"]["tables"][0]["rows"], 347.0, "album's collected row count: {report}");
-    assert!(report["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["code"] == "leading_wildcard")), "{report}");
+    assert!(
+        report["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["code"] == "leading_wildcard")),
+        "{report}"
+    );
 
     let ask = json!({"question": "How many artists are there?", "database": name, "execute": true});
     let answer = expect_ok("translate and execute", client.json("POST", "/api/nl2sql/translate", &ask));

@@ -33,14 +33,21 @@ pub struct Target {
 
 impl Target {
     /// The registered `database` (dialect checked against `dialect`), or just `dialect`.
-    pub async fn resolve(ports: &Ports<'_>, tenant: &str, database: Option<&str>, dialect: Option<&str>) -> Result<Self> {
+    pub async fn resolve(
+        ports: &Ports<'_>,
+        tenant: &str,
+        database: Option<&str>,
+        dialect: Option<&str>,
+    ) -> Result<Self> {
         let dialect = match dialect {
             Some(d) => Some(Dialect::parse(d).ok_or_else(|| {
                 Error::bad_request("invalid_dialect", format!("unknown dialect `{d}`; use sqlite, postgres or mysql"))
             })?),
             None => None,
         };
-        let Some(name) = database else { return Ok(Self { dialect: dialect.unwrap_or(Dialect::Postgres), database: None }) };
+        let Some(name) = database else {
+            return Ok(Self { dialect: dialect.unwrap_or(Dialect::Postgres), database: None });
+        };
         let (record, schema) = databases::load(ports, tenant, name).await?;
         if let Some(d) = dialect.filter(|d| *d != record.dialect) {
             return Err(Error::bad_request(
@@ -133,7 +140,8 @@ pub async fn recommend(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result
     let settings = Settings::from_config(ports.config);
     let max = settings.max_index_recommendations;
     let context = Context::new(target.dialect, catalog, &stats, settings);
-    let budget_ms = i64::try_from(ports.config.nl2sql.advisor.analysis_timeout_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let budget_ms =
+        i64::try_from(ports.config.nl2sql.advisor.analysis_timeout_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
     let started = ports.clock.now_ms();
     let (mut all, mut analyzed, mut truncated) = (Vec::new(), 0, false);
     for (i, (text, statement)) in queries.iter().zip(&statements).enumerate() {
@@ -141,7 +149,7 @@ pub async fn recommend(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result
             truncated = true;
             break;
         }
-        if matches!(statement, sqlparser::ast::Statement::Query(_)) {
+        if matches!(statement, sqlparser::ast::Statement::Query(q) if sql::query_kind(q) == "SELECT") {
             analyzed += 1;
         }
         all.extend(super::recommend_statement(text, statement, &context, i));

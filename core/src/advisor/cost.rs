@@ -11,7 +11,7 @@ use super::Analysis;
 use super::expr;
 use super::facts::{Shape, Use};
 use super::model::{JoinKind, Role, Source};
-use crate::catalog::{Dialect, Table, TypeClass};
+use crate::catalog::{Dialect, Table};
 use crate::stats::estimate::Scope;
 use crate::stats::model::TableStats;
 use sqlparser::ast::Expr;
@@ -406,7 +406,8 @@ impl<'a> Analysis<'a> {
         let quals = info.filters.len();
         let order = self.order_columns(info.block, info.rel);
         let partners = self.join_partners(info, outer, costs);
-        let sel_of = |idx: &[usize]| self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, idx);
+        let sel_of =
+            |idx: &[usize]| self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, idx);
         for key in info.keys.iter().chain(extra) {
             let (eq, ranges) = self.match_key(info, key);
             let eq_sel = if eq.is_empty() { 1.0 } else { sel_of(&eq) };
@@ -417,9 +418,16 @@ impl<'a> Analysis<'a> {
             if !matched.is_empty() {
                 let sel = sel_of(&matched);
                 let cost = index_cost(info, sel * info.rows, corr, quals, key);
-                let ordered = order.as_ref().is_some_and(|o| key.parts.get(eq.len()..).is_some_and(|rest| starts_with(rest, o)));
+                let ordered =
+                    order.as_ref().is_some_and(|o| key.parts.get(eq.len()..).is_some_and(|rest| starts_with(rest, o)));
                 if cost < best.cost {
-                    best = Choice { kind: AccessKind::IndexScan, index: Some(key.name.clone()), read: sel * info.rows, cost, ordered };
+                    best = Choice {
+                        kind: AccessKind::IndexScan,
+                        index: Some(key.name.clone()),
+                        read: sel * info.rows,
+                        cost,
+                        ordered,
+                    };
                 }
             }
             // Order: the index after its equality prefix starts with the ORDER BY columns, and LIMIT stops early.
@@ -432,7 +440,13 @@ impl<'a> Analysis<'a> {
                 let cost = full * needed;
                 if cost < best.cost {
                     let read = eq_sel * info.rows * needed;
-                    best = Choice { kind: AccessKind::IndexScan, index: Some(key.name.clone()), read, cost, ordered: true };
+                    best = Choice {
+                        kind: AccessKind::IndexScan,
+                        index: Some(key.name.clone()),
+                        read,
+                        cost,
+                        ordered: true,
+                    };
                 }
             }
             // Join lookups: the index's next part after the equality prefix is a join key.
@@ -464,13 +478,18 @@ impl<'a> Analysis<'a> {
         let mut eq = Vec::new();
         for part in &key.parts {
             let all = |usage: Use| -> Vec<usize> {
-                info.filters.iter().copied().filter(|i| !preds[*i].cast).filter(|i| match &preds[*i].shape {
-                    Shape::Column { column, usage: u, .. } => *u == usage && column.eq_ignore_ascii_case(part),
-                    shape @ Shape::Wrapped { usage: Some(u), .. } => {
-                        *u == usage && shape.expression_key().is_some_and(|k| normalize(&k) == normalize(part))
-                    }
-                    _ => false,
-                }).collect()
+                info.filters
+                    .iter()
+                    .copied()
+                    .filter(|i| !preds[*i].cast)
+                    .filter(|i| match &preds[*i].shape {
+                        Shape::Column { column, usage: u, .. } => *u == usage && column.eq_ignore_ascii_case(part),
+                        shape @ Shape::Wrapped { usage: Some(u), .. } => {
+                            *u == usage && shape.expression_key().is_some_and(|k| same_part(&k, part))
+                        }
+                        _ => false,
+                    })
+                    .collect()
             };
             if let Some(i) = all(Use::Eq).first() {
                 eq.push(*i);
@@ -508,7 +527,12 @@ impl<'a> Analysis<'a> {
 
     /// Join keys of `info`'s table and how many lookups each would take: equalities with a table placed
     /// before it (its rows), or, in EXISTS/IN subqueries, with an outer column (the outer block's rows).
-    pub(super) fn join_partners(&self, info: &TableInfo<'_>, outer: &[&TableInfo<'_>], costs: &Costs<'_>) -> Vec<(String, f64)> {
+    pub(super) fn join_partners(
+        &self,
+        info: &TableInfo<'_>,
+        outer: &[&TableInfo<'_>],
+        costs: &Costs<'_>,
+    ) -> Vec<(String, f64)> {
         let blk = &self.model.blocks[info.block];
         let mut out = Vec::new();
         for p in &self.preds[info.block] {
@@ -535,14 +559,17 @@ impl<'a> Analysis<'a> {
                     out.push((mine.1.clone(), other_rows.max(1.0)));
                 }
                 Shape::Semi { rel, column } if *rel == info.rel => {
-                    let child = self.model.blocks.iter().position(|c| c.holder.is_some_and(|h| std::ptr::eq(h, p.expr)));
+                    let child =
+                        self.model.blocks.iter().position(|c| c.holder.is_some_and(|h| std::ptr::eq(h, p.expr)));
                     if let Some(child) = child {
                         out.push((column.clone(), costs.block_output.get(child).copied().unwrap_or(1.0).max(1.0)));
                     }
                 }
                 Shape::Column { rel, column, usage: Use::Eq, outer: true, .. } if *rel == info.rel => {
-                    if let (Role::Subquery(expr::SubqueryKind::Exists { .. } | expr::SubqueryKind::In { .. }), Some(parent)) =
-                        (blk.role, blk.parent)
+                    if let (
+                        Role::Subquery(expr::SubqueryKind::Exists { .. } | expr::SubqueryKind::In { .. }),
+                        Some(parent),
+                    ) = (blk.role, blk.parent)
                     {
                         out.push((column.clone(), costs.block_rows[parent].max(1.0)));
                     }
@@ -613,30 +640,13 @@ fn correlation(stats: Option<&TableStats>, column: &str) -> f64 {
     stats.and_then(|s| s.column(column)).and_then(|c| c.correlation).map_or(0.0, f64::abs)
 }
 
-/// Bytes of a row's data: the statistics' average widths, else guesses from the declared types.
+/// Bytes of a row's data: the statistics' average widths, else 16 bytes a column. Tables large enough for the
+/// width to matter have column statistics (collection skips them only below `min_table_size` rows).
 fn row_width(table: Option<&Table>, stats: Option<&TableStats>) -> f64 {
-    if let Some(stats) = stats.filter(|s| !s.columns.is_empty()) {
-        return stats.columns.iter().map(|c| c.avg_width.max(1.0)).sum();
-    }
-    match table {
-        Some(t) => t
-            .columns
-            .iter()
-            .map(|c| {
-                let ty = c.data_type.to_ascii_lowercase();
-                match c.class() {
-                    TypeClass::Boolean => 1.0,
-                    TypeClass::Integer if ty.contains("big") => 8.0,
-                    TypeClass::Integer if ty.contains("small") => 2.0,
-                    TypeClass::Integer => 4.0,
-                    TypeClass::Numeric => 8.0,
-                    TypeClass::Temporal => 8.0,
-                    TypeClass::Text => 24.0,
-                    TypeClass::Other => 16.0,
-                }
-            })
-            .sum(),
-        None => 100.0,
+    match (stats.filter(|s| !s.columns.is_empty()), table) {
+        (Some(stats), _) => stats.columns.iter().map(|c| c.avg_width.max(1.0)).sum(),
+        (None, Some(t)) => 16.0 * t.columns.len() as f64,
+        (None, None) => 100.0,
     }
 }
 
@@ -655,7 +665,11 @@ pub(super) fn existing_keys(table: &Table, dialect: Dialect) -> Vec<Key> {
     }
     if dialect == Dialect::Mysql {
         for fk in &table.foreign_keys {
-            keys.push(Key { name: format!("{}_fk_{}", table.name, fk.columns.join("_")), parts: fk.columns.clone(), unique: false });
+            keys.push(Key {
+                name: format!("{}_fk_{}", table.name, fk.columns.join("_")),
+                parts: fk.columns.clone(),
+                unique: false,
+            });
         }
     }
     keys
@@ -666,9 +680,14 @@ pub(super) fn starts_with(parts: &[String], prefix: &[String]) -> bool {
     parts.len() >= prefix.len() && parts.iter().zip(prefix).all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
+/// Whether two key parts name the same column (ignoring case) or the same expression ([`normalize`]).
+pub(super) fn same_part(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || ((a.contains('(') || b.contains('(')) && normalize(a) == normalize(b))
+}
+
 /// An expression's text reduced for comparison: lower case, no spaces, quotes, parentheses or `::text` casts
 /// (PostgreSQL prints `lower((email)::text)` for `lower(email)`).
-pub(super) fn normalize(text: &str) -> String {
+fn normalize(text: &str) -> String {
     let lowered = text.to_ascii_lowercase().replace("::text", "").replace("::character varying", "");
     lowered.chars().filter(|c| !c.is_whitespace() && !matches!(c, '"' | '`' | '(' | ')')).collect()
 }

@@ -2,8 +2,9 @@
 //! conjuncts, aggregates. Subqueries are boundaries: walks stop at them (the model gives each its own block).
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, Value,
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, Spanned, Value,
 };
+use sqlparser::tokenizer::Span;
 
 /// Functions that aggregate rows.
 const AGGREGATES: &[&str] = &[
@@ -286,4 +287,61 @@ pub(super) fn string(expr: &Expr) -> Option<&str> {
         | Value::UnicodeStringLiteral(s) => Some(s),
         _ => None,
     }
+}
+
+/// Depth at which [`span`] and [`text`] stop using sqlparser's own (recursive) implementations.
+const SHALLOW: usize = 64;
+
+/// Whether `expr` is at most `limit` levels deep (found without recursion).
+fn shallow(expr: &Expr, limit: usize) -> bool {
+    let mut stack = vec![(expr, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > limit {
+            return false;
+        }
+        stack.extend(children(e).into_iter().map(|c| (c, depth + 1)));
+    }
+    true
+}
+
+/// Where `expr` is written. sqlparser computes spans recursively (through subqueries too); for deep
+/// expressions and those holding subqueries the union of the leaves' spans is taken instead, without recursion:
+/// a subquery counts as its first `SELECT` keyword (a snippet widens to its closing parenthesis), a function call
+/// as its name.
+pub(super) fn span(expr: &Expr) -> Span {
+    if shallow(expr, SHALLOW) && !has_subquery(expr) {
+        return expr.span();
+    }
+    let mut out = Span::empty();
+    walk(expr, &mut |e| {
+        let part = match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) | Expr::TypedString(_) => e.span(),
+            Expr::Function(f) => f.name.span(),
+            other => match subquery(other) {
+                Some((q, _)) => query_start(q),
+                None => Span::empty(),
+            },
+        };
+        out = out.union(&part);
+    });
+    out
+}
+
+/// The span of a query's first `SELECT` keyword.
+pub(super) fn query_start(query: &Query) -> Span {
+    let mut body = query.body.as_ref();
+    loop {
+        match body {
+            sqlparser::ast::SetExpr::Select(s) => return s.select_token.0.span,
+            sqlparser::ast::SetExpr::Query(q) => body = q.body.as_ref(),
+            sqlparser::ast::SetExpr::SetOperation { left, .. } => body = left.as_ref(),
+            _ => return Span::empty(),
+        }
+    }
+}
+
+/// `expr` as SQL text, for messages: sqlparser's rendering (recursive) for expressions of reasonable depth
+/// without subqueries, `…` otherwise.
+pub(super) fn text(expr: &Expr) -> String {
+    if shallow(expr, SHALLOW) && !has_subquery(expr) { expr.to_string() } else { "…".to_owned() }
 }

@@ -137,7 +137,8 @@ impl Pred<'_> {
         if dialect == Dialect::Sqlite || matches!(self.expr, Expr::Like { .. } | Expr::ILike { .. }) {
             return false;
         }
-        let Some(class) = model.blocks[block].rels[*rel].table().and_then(|t| t.column(column)).map(|c| c.class()) else {
+        let Some(class) = model.blocks[block].rels[*rel].table().and_then(|t| t.column(column)).map(|c| c.class())
+        else {
             return false;
         };
         let literal = match expr::unnest(value) {
@@ -146,7 +147,9 @@ impl Pred<'_> {
         };
         let number = matches!(literal.and_then(expr::literal), Some(sqlparser::ast::Value::Number(..)));
         let text = literal.and_then(expr::string).or_else(|| match literal.map(expr::unnest) {
-            Some(Expr::Identifier(i)) if model.resolve(block, std::slice::from_ref(i)) == Resolved::Text => Some(i.value.as_str()),
+            Some(Expr::Identifier(i)) if model.resolve(block, std::slice::from_ref(i)) == Resolved::Text => {
+                Some(i.value.as_str())
+            }
             _ => None,
         });
         match class {
@@ -246,7 +249,11 @@ fn shape<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Shape<'a> {
                 _ => return Shape::Other,
             };
             if let (Some(a), Some(b)) = (local_column(model, block, left), local_column(model, block, right)) {
-                return if a.0 != b.0 && usage == Some(Use::Eq) { Shape::JoinEq { left: a, right: b } } else { Shape::Other };
+                return if a.0 != b.0 && usage == Some(Use::Eq) {
+                    Shape::JoinEq { left: a, right: b }
+                } else {
+                    Shape::Other
+                };
             }
             for (side, value) in [(left, right), (right, left)] {
                 if let Some(found) = compared(model, block, side, value, usage) {
@@ -306,7 +313,13 @@ fn shape<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Shape<'a> {
 }
 
 /// `side op value` where `side` is a column (bare or wrapped) of one relation and `value` does not read it.
-fn compared<'a>(model: &Model<'a>, block: usize, side: &'a Expr, value: &'a Expr, usage: Option<Use>) -> Option<Shape<'a>> {
+fn compared<'a>(
+    model: &Model<'a>,
+    block: usize,
+    side: &'a Expr,
+    value: &'a Expr,
+    usage: Option<Use>,
+) -> Option<Shape<'a>> {
     // `= NULL` matches nothing (a finding of its own), so it is no key.
     if matches!(expr::literal(value), Some(sqlparser::ast::Value::Null)) {
         return None;

@@ -5,11 +5,11 @@
 //! with the cost model as if they existed; one is recommended when the query's estimated cost at least halves
 //! and falls by at least [`MIN_SAVED_COST`].
 
-use super::cost::{Costs, Key, TableInfo, normalize};
+use super::Analysis;
+use super::cost::{Costs, Key, TableInfo, same_part};
 use super::facts::{Shape, Use};
 use super::report::{Benefit, IndexRecommendation};
 use super::rules::rows;
-use super::Analysis;
 use crate::catalog::{Dialect, TypeClass};
 
 /// Tables smaller than this get no recommendation: a scan of a few pages is as cheap as any index.
@@ -39,7 +39,9 @@ impl<'a> Analysis<'a> {
     pub(super) fn recommendations(&self, costs: &Costs<'_>) -> Vec<IndexRecommendation> {
         let mut out: Vec<(IndexRecommendation, usize)> = Vec::new();
         for info in &costs.tables {
-            if info.rows < MIN_INDEX_ROWS {
+            // Even an index that made reading the table (and sorting its block) free could not save enough.
+            let ceiling = (info.choice.cost + costs.block_sort(info.block)) * info.executions;
+            if info.rows < MIN_INDEX_ROWS || ceiling < MIN_SAVED_COST {
                 continue;
             }
             for (parts, eq_count, reason) in self.candidates(info, costs) {
@@ -146,10 +148,16 @@ impl<'a> Analysis<'a> {
                 words.push(format!("range on {}", range.text));
                 parts.push(range.clone());
             } else if let Some(order) = &order {
-                let extra: Vec<&String> = order.iter().filter(|o| !eq.iter().any(|e| e.text.eq_ignore_ascii_case(o))).collect();
+                let extra: Vec<&String> =
+                    order.iter().filter(|o| !eq.iter().any(|e| e.text.eq_ignore_ascii_case(o))).collect();
                 if !extra.is_empty() {
                     words.push(format!("ORDER BY {} with LIMIT", order.join(", ")));
-                    parts.extend(extra.into_iter().map(|o| Part { text: o.clone(), expression: false, prefix: false, sel: 1.0 }));
+                    parts.extend(extra.into_iter().map(|o| Part {
+                        text: o.clone(),
+                        expression: false,
+                        prefix: false,
+                        sel: 1.0,
+                    }));
                 }
             }
             out.push((parts, eq.len(), words.join("; ")));
@@ -172,8 +180,12 @@ impl<'a> Analysis<'a> {
             && ranges.is_empty()
             && let Some(order) = order
         {
-            let reason = format!("ORDER BY {} with LIMIT: read the first rows in order instead of sorting all", order.join(", "));
-            let parts = order.into_iter().map(|o| Part { text: o, expression: false, prefix: false, sel: 1.0 }).collect();
+            let reason = format!(
+                "ORDER BY {} with LIMIT: read the first rows in order instead of sorting all",
+                order.join(", ")
+            );
+            let parts =
+                order.into_iter().map(|o| Part { text: o, expression: false, prefix: false, sel: 1.0 }).collect();
             out.push((parts, 0, reason));
         }
         out
@@ -220,7 +232,9 @@ impl<'a> Analysis<'a> {
             Dialect::Postgres => {
                 format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name_sql} ON {table_sql} ({});", keys.join(", "))
             }
-            Dialect::Mysql => format!("CREATE INDEX {name_sql} ON {table_sql} ({}) ALGORITHM=INPLACE LOCK=NONE;", keys.join(", ")),
+            Dialect::Mysql => {
+                format!("CREATE INDEX {name_sql} ON {table_sql} ({}) ALGORITHM=INPLACE LOCK=NONE;", keys.join(", "))
+            }
             Dialect::Sqlite => format!("CREATE INDEX IF NOT EXISTS {name_sql} ON {table_sql} ({});", keys.join(", ")),
         };
         (name, ddl)
@@ -238,7 +252,7 @@ fn covered(parts: &[String], eq_count: usize, keys: &[Key]) -> bool {
         if k.parts.len() < parts.len() {
             return false;
         }
-        let same = |a: &String, b: &String| normalize(a) == normalize(b);
+        let same = |a: &String, b: &String| same_part(a, b);
         let eq_ok = parts[..eq_count].iter().all(|p| k.parts[..eq_count].iter().any(|q| same(p, q)));
         let rest_ok = parts[eq_count..].iter().zip(&k.parts[eq_count..]).all(|(p, q)| same(p, q));
         eq_ok && rest_ok
@@ -295,7 +309,7 @@ pub(super) fn merge(mut all: Vec<IndexRecommendation>, max: usize) -> Vec<IndexR
         let host = kept.iter_mut().find(|k| {
             k.table.eq_ignore_ascii_case(&rec.table)
                 && k.columns.len() >= rec.columns.len()
-                && k.columns.iter().zip(&rec.columns).all(|(a, b)| normalize(a) == normalize(b))
+                && k.columns.iter().zip(&rec.columns).all(|(a, b)| same_part(a, b))
         });
         match host {
             Some(k) => {

@@ -119,18 +119,23 @@ pub fn analyze(sql: &str, context: &Context<'_>) -> Result<Report> {
 /// Analyses a parsed statement (`sql` is its text, for locations and snippets).
 pub fn analyze_statement(sql: &str, statement: &Statement, context: &Context<'_>) -> Report {
     match statement {
-        Statement::Query(query) => {
+        Statement::Query(query) if sql::query_kind(query) == "SELECT" => {
             let analysis = Analysis::new(sql, query, context);
             analysis.report()
         }
-        other => not_a_query(other, context),
+        other => not_a_query(other, sql, context),
     }
 }
 
 /// Index recommendations for one statement (empty when it is not a query), each with `queries` = `[position]`.
-pub fn recommend_statement(sql: &str, statement: &Statement, context: &Context<'_>, position: usize) -> Vec<IndexRecommendation> {
+pub fn recommend_statement(
+    sql: &str,
+    statement: &Statement,
+    context: &Context<'_>,
+    position: usize,
+) -> Vec<IndexRecommendation> {
     match statement {
-        Statement::Query(query) => {
+        Statement::Query(query) if sql::query_kind(query) == "SELECT" => {
             let analysis = Analysis::new(sql, query, context);
             let costs = analysis.costs();
             let mut recs = analysis.recommendations(&costs);
@@ -163,8 +168,8 @@ pub fn tables(statement: &Statement, catalog: Option<&Catalog>) -> Vec<String> {
     names
 }
 
-fn not_a_query(statement: &Statement, context: &Context<'_>) -> Report {
-    let kind = sql::statement_kind(statement);
+fn not_a_query(statement: &Statement, text: &str, context: &Context<'_>) -> Report {
+    let kind = sql::statement_kind(statement, text);
     Report {
         kind: Kind::NotAQuery,
         message: Some(format!(
@@ -196,6 +201,9 @@ fn statistics_label(context: &Context<'_>, tables: &[TableCost]) -> String {
     .into()
 }
 
+/// A memoised selectivity: block, table alias, predicate indexes.
+type SelectivityKey = (usize, String, Vec<usize>);
+
 /// One query under analysis.
 pub(super) struct Analysis<'a> {
     query: &'a Query,
@@ -208,7 +216,7 @@ pub(super) struct Analysis<'a> {
     estimate: Option<Estimate>,
     use_statistics: bool,
     /// Selectivities already estimated: (block, table alias, predicate indexes) → selectivity.
-    selectivities: std::cell::RefCell<Vec<((usize, String, Vec<usize>), f64)>>,
+    selectivities: std::cell::RefCell<Vec<(SelectivityKey, f64)>>,
     dialect: Dialect,
     context: &'a Context<'a>,
 }
@@ -246,7 +254,8 @@ impl<'a> Analysis<'a> {
 
     fn report(&self) -> Report {
         let costs = self.costs();
-        let mut indexes = if self.settings().auto_recommend_indexes { self.recommendations(&costs) } else { Vec::new() };
+        let mut indexes =
+            if self.settings().auto_recommend_indexes { self.recommendations(&costs) } else { Vec::new() };
         // One query: its candidates serve the same query, so a merged index's benefit is not added twice.
         indexes.iter_mut().for_each(|r| r.queries = vec![0]);
         indexes = merge_recommendations(indexes, self.settings().max_index_recommendations);
@@ -296,7 +305,12 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn bottlenecks(&self, findings: &[Finding], costs: &cost::Costs<'_>, indexes: &[IndexRecommendation]) -> Vec<Bottleneck> {
+    fn bottlenecks(
+        &self,
+        findings: &[Finding],
+        costs: &cost::Costs<'_>,
+        indexes: &[IndexRecommendation],
+    ) -> Vec<Bottleneck> {
         let threshold = self.settings().bottleneck_severity_threshold;
         let mut out: Vec<Bottleneck> = findings
             .iter()
@@ -304,7 +318,12 @@ impl<'a> Analysis<'a> {
             .map(|f| {
                 let table = f.table.clone();
                 let rows = table.as_ref().and_then(|t| {
-                    costs.tables.iter().filter(|c| c.name.eq_ignore_ascii_case(t)).map(|c| c.choice.read * c.executions).reduce(f64::max)
+                    costs
+                        .tables
+                        .iter()
+                        .filter(|c| c.name.eq_ignore_ascii_case(t))
+                        .map(|c| c.choice.read * c.executions)
+                        .reduce(f64::max)
                 });
                 let indexed = table.as_ref().is_some_and(|t| indexes.iter().any(|i| i.table.eq_ignore_ascii_case(t)));
                 let kind = match codes::find(&f.code) {

@@ -455,7 +455,7 @@ impl<'a> Builder<'a> {
             using: Vec::new(),
         });
         for item in &select.from {
-            self.from_item(id, item, JoinKind::First, place);
+            self.join_tree(id, item, JoinKind::First, place);
         }
         let mut exprs: Vec<(&'a Expr, Clause)> = Vec::new();
         exprs.extend(select.projection.iter().filter_map(item_expr).map(|e| (e, Clause::Projection)));
@@ -478,7 +478,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn from_item(&mut self, id: usize, item: &'a TableWithJoins, first: JoinKind, place: Place<'a>) {
+    fn join_tree(&mut self, id: usize, item: &'a TableWithJoins, first: JoinKind, place: Place<'a>) {
         self.factor(id, &item.relation, first, place);
         for join in &item.joins {
             let (kind, constraint) = join_kind(&join.join_operator);
@@ -499,7 +499,18 @@ impl<'a> Builder<'a> {
     }
 
     fn factor(&mut self, id: usize, factor: &'a TableFactor, join: JoinKind, place: Place<'a>) {
-        let span = sqlparser::ast::Spanned::span(factor);
+        // Only names: the span of a derived table would walk its whole subquery (recursively).
+        let span = match factor {
+            TableFactor::Table { name, alias, .. } => {
+                let name = sqlparser::ast::Spanned::span(name);
+                alias.as_ref().map_or(name, |a| name.union(&a.name.span))
+            }
+            TableFactor::Derived { subquery, alias, .. } => {
+                let start = expr::query_start(subquery);
+                alias.as_ref().map_or(start, |a| start.union(&a.name.span))
+            }
+            _ => sqlparser::tokenizer::Span::empty(),
+        };
         let rel = match factor {
             TableFactor::Table { name, alias, args: None, .. } => {
                 let parts: Vec<&str> = name.0.iter().filter_map(|p| p.as_ident().map(|i| i.value.as_str())).collect();
@@ -518,14 +529,15 @@ impl<'a> Builder<'a> {
             TableFactor::Derived { lateral, subquery, alias, .. } => {
                 let child = self.blocks.len();
                 let parent = if *lateral { Some(id) } else { place.parent };
-                let derived = Place { parent, role: Role::Derived, clause: Clause::None, holder: None, depth: place.depth + 1 };
+                let derived =
+                    Place { parent, role: Role::Derived, clause: Clause::None, holder: None, depth: place.depth + 1 };
                 self.query(subquery, derived);
                 let columns = alias_columns(alias).unwrap_or_else(|| output_columns(subquery));
                 let name = alias.as_ref().map_or_else(|| "subquery".to_owned(), |a| a.name.value.clone());
                 Rel { alias: name.clone(), name, source: Source::Derived(columns, child), join, span }
             }
             TableFactor::NestedJoin { table_with_joins, .. } => {
-                self.from_item(id, table_with_joins, join, place);
+                self.join_tree(id, table_with_joins, join, place);
                 return;
             }
             other => {

@@ -122,7 +122,10 @@ fn ddl_is_written_for_each_dialect() {
     let lite = report(sql, Dialect::Sqlite, 1e7);
     assert_eq!(lite.indexes[0].ddl, "CREATE INDEX IF NOT EXISTS idx_big_c ON big (c);");
     let expression = report("SELECT id FROM big WHERE lower(c) = 'x'", Dialect::Mysql, 1e7);
-    assert_eq!(expression.indexes[0].ddl, "CREATE INDEX idx_big_lower_c ON big (((lower(c)))) ALGORITHM=INPLACE LOCK=NONE;");
+    assert_eq!(
+        expression.indexes[0].ddl,
+        "CREATE INDEX idx_big_lower_c ON big (((lower(c)))) ALGORITHM=INPLACE LOCK=NONE;"
+    );
 }
 
 #[test]
@@ -222,4 +225,38 @@ fn unusual_shapes_are_analysed_without_panicking() {
         assert_eq!(r.kind, Kind::Query, "{sql}");
         assert!(r.quality_score.is_some(), "{sql}");
     }
+}
+
+#[test]
+fn the_deepest_accepted_condition_fits_a_two_megabyte_stack() {
+    // Hosts run requests on threads with 2 MB stacks (tokio's default); parsing, analysing and dropping the
+    // deepest chains `sql::parse` accepts must fit in a debug build, statistics included (the estimator reads
+    // conditions recursively). The guard counts every AND/OR and operator: each chain has MAX - 1 of them.
+    let max = crate::sql::MAX_EXPRESSION_DEPTH;
+    let comparisons: Vec<String> = (0..max / 2).map(|i| format!("a = {i}")).collect();
+    let chains = [
+        format!("SELECT id FROM big WHERE {}", comparisons.join(" AND ")),
+        format!("SELECT id FROM big WHERE {}", comparisons.join(" OR ")),
+        format!("SELECT id FROM big WHERE a{} > 5", " + a".repeat(max - 2)),
+        format!("SELECT id FROM big WHERE a{} = 5", " = a".repeat(max - 2)),
+        format!("SELECT * FROM (SELECT id FROM big WHERE a{} > 5) d", " + a".repeat(max - 2)),
+        format!("SELECT id FROM big WHERE id NOT IN (SELECT a FROM big WHERE b{} > 5)", " * b".repeat(max - 2)),
+        format!("INSERT INTO big (id) SELECT a FROM big WHERE b{} > 5", " - b".repeat(max - 2)),
+    ];
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let catalog = catalog(Dialect::Postgres);
+            let stats = stats(1e6);
+            let context = Context::new(Dialect::Postgres, Some(&catalog), &stats, Settings::default());
+            chains.map(|sql| {
+                analyze(&sql, &context).map(|r| r.quality_score).map_err(|e| crate::sql::shorten(&e.to_string(), 200))
+            })
+        })
+        .expect("thread");
+    let results = handle.join().expect("no stack overflow");
+    for result in &results[..6] {
+        assert!(result.as_ref().is_ok_and(Option::is_some), "{result:?}");
+    }
+    assert_eq!(results[6], Ok(None), "the INSERT is not a query");
 }

@@ -18,7 +18,7 @@ pub const MAX_SQL_BYTES: usize = 256 * 1024;
 
 /// Expressions nested deeper than this are refused (`a AND b AND ...` chains count one level per operator):
 /// the syntax tree is walked and dropped recursively, and a 2 MB thread stack must hold it in a debug build.
-pub const MAX_EXPRESSION_DEPTH: usize = 2000;
+pub const MAX_EXPRESSION_DEPTH: usize = 3000;
 
 /// The sqlparser dialect of `dialect`.
 pub fn parser_dialect(dialect: Dialect) -> &'static dyn sqlparser::dialect::Dialect {
@@ -70,25 +70,53 @@ pub fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement> {
     }
 }
 
-/// The statement's kind in upper case, as a user would name it: `SELECT`, `INSERT`, `CREATE TABLE`...
-pub fn statement_kind(statement: &Statement) -> String {
-    if matches!(statement, Statement::Query(_)) {
-        return "SELECT".into();
+/// The statement's kind in upper case, as a user would name it: `SELECT`, `INSERT`, `CREATE TABLE`... read
+/// from its text (`sql`, comments skipped; a leading WITH is looked through), not from its rendering, which
+/// would walk the whole statement recursively.
+pub fn statement_kind(statement: &Statement, sql: &str) -> String {
+    match statement {
+        Statement::Query(query) => return query_kind(query).into(),
+        Statement::Insert(_) => return "INSERT".into(),
+        Statement::Update(_) => return "UPDATE".into(),
+        Statement::Delete(_) => return "DELETE".into(),
+        Statement::Merge(_) => return "MERGE".into(),
+        _ => {}
     }
-    // The statement's own text starts with its keywords; two words name most kinds (`CREATE TABLE`, `ALTER
-    // INDEX`), one the rest (`INSERT`, `UPDATE`).
-    let text = statement.to_string();
-    let words: Vec<&str> = text.split_whitespace().take(2).collect();
-    let two = matches!(words.first().map(|w| w.to_ascii_uppercase()).as_deref(), Some("CREATE" | "ALTER" | "DROP"));
-    let kind = if two { words.join(" ") } else { words.first().copied().unwrap_or("statement").to_owned() };
-    kind.to_ascii_uppercase()
+    let mut words = Vec::new();
+    for line in sql.lines() {
+        let line = line.split("--").next().unwrap_or("");
+        words.extend(line.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).take(2));
+        if words.len() >= 2 {
+            break;
+        }
+    }
+    let first = words.first().map(|w| w.to_ascii_uppercase()).unwrap_or_else(|| "STATEMENT".into());
+    match (first.as_str(), words.get(1)) {
+        ("CREATE" | "ALTER" | "DROP", Some(second)) => format!("{first} {}", second.to_ascii_uppercase()),
+        _ => first,
+    }
+}
+
+/// `SELECT` for a query, or the data-modifying statement a `WITH ...` query wraps (`INSERT`, `UPDATE`, `DELETE`,
+/// `MERGE`), which PostgreSQL allows as a statement.
+pub fn query_kind(query: &sqlparser::ast::Query) -> &'static str {
+    use sqlparser::ast::SetExpr;
+    let mut body = query.body.as_ref();
+    loop {
+        match body {
+            SetExpr::Query(q) => body = q.body.as_ref(),
+            SetExpr::Insert(_) => return "INSERT",
+            SetExpr::Update(_) => return "UPDATE",
+            SetExpr::Delete(_) => return "DELETE",
+            SetExpr::Merge(_) => return "MERGE",
+            _ => return "SELECT",
+        }
+    }
 }
 
 fn syntax_error(sql: &str, error: ParserError) -> Error {
     let (message, position) = match error {
-        ParserError::RecursionLimitExceeded => {
-            ("the SQL nests subqueries or expressions too deeply".to_owned(), None)
-        }
+        ParserError::RecursionLimitExceeded => ("the SQL nests subqueries or expressions too deeply".to_owned(), None),
         ParserError::TokenizerError(m) | ParserError::ParserError(m) => split_position(&m),
     };
     let position = position.unwrap_or_else(|| end_of(sql));
@@ -118,39 +146,71 @@ fn end_of(sql: &str) -> Position {
     Position { line, column: last.chars().count() as u64 + 1 }
 }
 
-/// Where a chain of binary operators passes [`MAX_EXPRESSION_DEPTH`], judged on the tokens (quotes and comments
-/// are the tokenizer's business): each `AND`, `OR`, arithmetic operator or `||` adds a level to the left-deep tree
-/// the parser builds, a parenthesis starts a new chain (parentheses themselves are bounded by the parser's
-/// recursion limit) and a comma ends one.
+/// Where a chain of binary operators passes [`MAX_EXPRESSION_DEPTH`], judged on the raw text in one pass
+/// (quoted text and comments skipped): each `AND`, `OR`, arithmetic or comparison operator or `||` adds a level to the
+/// left-deep tree the parser builds, a parenthesis starts a new chain (parentheses themselves are bounded by the
+/// parser's recursion limit) and a comma ends one. Deliberately rough: it only has to stop texts that would nest
+/// thousands of levels deep.
 fn too_deep(sql: &str) -> Option<Position> {
-    use sqlparser::keywords::Keyword;
-    use sqlparser::tokenizer::{Token, Tokenizer};
     // A chain of n operators takes at least 2n bytes.
     if sql.len() / 2 < MAX_EXPRESSION_DEPTH {
         return None;
     }
-    let tokens = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize_with_location().ok()?;
+    let bytes = sql.as_bytes();
     let (mut chain, mut outer, mut outer_sum) = (0usize, Vec::new(), 0usize);
-    for token in &tokens {
-        match &token.token {
-            Token::LParen => {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let mut step = 1;
+        match b {
+            b'\'' | b'"' | b'`' => {
+                // Skip to the closing quote (a doubled quote is an escaped one and simply reopens).
+                step = bytes[i + 1..].iter().position(|c| *c == b).map_or(bytes.len() - i, |p| p + 2);
+            }
+            b'-' if next == Some(b'-') => {
+                step = bytes[i..].iter().position(|c| *c == b'\n').unwrap_or(bytes.len() - i);
+            }
+            b'/' if next == Some(b'*') => {
+                step = sql[i + 2..].find("*/").map_or(bytes.len() - i, |p| p + 4);
+            }
+            b'(' => {
                 outer_sum += chain;
                 outer.push(std::mem::take(&mut chain));
             }
-            Token::RParen => {
+            b')' => {
                 chain = outer.pop().unwrap_or(0);
                 outer_sum -= chain;
             }
-            Token::Comma | Token::SemiColon => chain = 0,
-            Token::Word(w) if matches!(w.keyword, Keyword::AND | Keyword::OR) => chain += 1,
-            Token::Plus | Token::Minus | Token::Mul | Token::Div | Token::Mod | Token::StringConcat => chain += 1,
-            _ => continue,
+            b',' | b';' => chain = 0,
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'=' | b'<' | b'>' => chain += 1,
+            b'|' if next == Some(b'|') => {
+                chain += 1;
+                step = 2;
+            }
+            b'a' | b'A' | b'o' | b'O' if i == 0 || !is_word(bytes[i - 1]) => {
+                let len = bytes[i..].iter().take_while(|c| is_word(**c)).count();
+                let word = &sql[i..i + len];
+                if word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or") {
+                    chain += 1;
+                }
+                step = len.max(1);
+            }
+            _ => {}
         }
         if chain + outer_sum > MAX_EXPRESSION_DEPTH {
-            return Some(Position { line: token.span.start.line, column: token.span.start.column });
+            let before = &sql[..i];
+            let line = before.matches('\n').count() as u64 + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+            return Some(Position { line, column });
         }
+        i += step;
     }
     None
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// Line starts of a text, to turn [`Location`]s into byte offsets and back into text.
@@ -203,9 +263,16 @@ impl<'s> Source<'s> {
 impl Source<'_> {
     /// `start..end` widened until its parentheses balance: backwards to an unmatched `)`'s opening parenthesis
     /// and the function name before it, forwards to an unmatched `(`'s closing one, and forwards over a call's
-    /// argument list that directly follows a name. Quoted text is skipped.
+    /// argument list that directly follows a name; a subquery's `SELECT` takes its parentheses along. Quoted
+    /// text is skipped.
     fn balanced(&self, mut start: usize, mut end: usize) -> (usize, usize) {
         let bytes = self.text.as_bytes();
+        // A span that starts at a subquery's SELECT: include its opening parenthesis (and so, below, the rest).
+        let head = &self.text[start..end.max(start)];
+        let opened = self.text[..start].trim_end();
+        if opened.ends_with('(') && (head.len() >= 6 && head[..6].eq_ignore_ascii_case("select")) {
+            start = opened.len() - 1;
+        }
         let depth = |from: usize, to: usize| -> (i64, i64) {
             // (unmatched closing, unmatched opening)
             let (mut open, mut unmatched_close, mut quote) = (0i64, 0i64, None);
@@ -231,14 +298,18 @@ impl Source<'_> {
                 _ => {}
             }
         }
-        if start < end && bytes.get(start) == Some(&b'(') || self.text[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        if start < end && bytes.get(start) == Some(&b'(')
+            || self.text[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+        {
             while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
                 start -= 1;
             }
         }
         // A name followed by its argument list.
         let rest = &self.text[end..];
-        if rest.trim_start().starts_with('(') && self.text[start..end].chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+        if rest.trim_start().starts_with('(')
+            && self.text[start..end].chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
             end += rest.len() - rest.trim_start().len();
         }
         let (_, mut open) = depth(start, end);

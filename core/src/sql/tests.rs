@@ -31,13 +31,17 @@ fn empty_long_and_deep_texts_are_refused_before_parsing() {
 #[test]
 fn one_statement_and_its_kind() {
     let one = parse_one("SELECT 1;", Dialect::Postgres).expect("one statement");
-    assert_eq!(statement_kind(&one), "SELECT");
+    assert_eq!(statement_kind(&one, "SELECT 1;"), "SELECT");
     let err = parse_one("SELECT 1; SELECT 2", Dialect::Postgres).expect_err("two");
     assert!(err.to_string().contains("expected one statement, found 2"), "{err}");
     let create = parse_one("CREATE TABLE t (a int)", Dialect::Sqlite).expect("DDL parses");
-    assert_eq!(statement_kind(&create), "CREATE TABLE");
+    assert_eq!(statement_kind(&create, "CREATE TABLE t (a int)"), "CREATE TABLE");
     let insert = parse_one("INSERT INTO t VALUES (1)", Dialect::Mysql).expect("DML parses");
-    assert_eq!(statement_kind(&insert), "INSERT");
+    assert_eq!(statement_kind(&insert, "INSERT INTO t VALUES (1)"), "INSERT");
+    let with = "WITH x AS (SELECT 1) DELETE FROM t";
+    assert_eq!(statement_kind(&parse_one(with, Dialect::Postgres).expect("parses"), with), "DELETE");
+    let grant = "-- note\n  grant select on t to u";
+    assert_eq!(statement_kind(&parse_one(grant, Dialect::Postgres).expect("parses"), grant), "GRANT");
 }
 
 #[test]

@@ -39,7 +39,8 @@ fn advise_prints_findings_for_people_and_json_for_programs() {
     let value: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(value["kind"], "query", "{value}");
     assert_eq!(value["dialect"], "sqlite", "{value}");
-    let codes: Vec<&str> = value["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
+    let codes: Vec<&str> =
+        value["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
     assert!(codes.contains(&"eq_null") && codes.contains(&"leading_wildcard"), "{value}");
 }
 
@@ -70,8 +71,11 @@ fn advise_without_a_database_reads_the_dialect_and_reports_errors_with_their_pos
 fn advise_a_workload_file() {
     let dir = tempdir();
     let file = dir.path().join("workload.sql");
-    std::fs::write(&file, "SELECT Name FROM Track WHERE Milliseconds > 300000;\n-- a note; not a statement\nSELECT 1;\n")
-        .expect("write workload");
+    std::fs::write(
+        &file,
+        "SELECT Name FROM Track WHERE Milliseconds > 300000;\n-- a note; not a statement\nSELECT 1;\n",
+    )
+    .expect("write workload");
     let out = advise(dir.path(), &["--workload", file.to_str().expect("utf-8 path"), "--database", "demo"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");

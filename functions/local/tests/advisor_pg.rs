@@ -168,8 +168,12 @@ fn recommended_indexes_lower_postgres_costs() {
         }
         for rec in recommendations {
             let table = rec["table"].as_str().expect("table").to_owned();
-            let columns: Vec<String> =
-                rec["columns"].as_array().expect("columns").iter().filter_map(|c| c.as_str().map(str::to_owned)).collect();
+            let columns: Vec<String> = rec["columns"]
+                .as_array()
+                .expect("columns")
+                .iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect();
             let existing = existing_indexes(&rt, client(db), &table);
             if let Some(name) = duplicate_of(&columns, &existing) {
                 duplicates.push(format!("{db}.{table} ({}) duplicates {name}", columns.join(", ")));

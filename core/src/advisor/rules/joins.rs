@@ -71,9 +71,12 @@ impl<'a> Analysis<'a> {
         // Report the first relation of the second group.
         let Some(second) = (0..n).find(|r| !single(*r) && find(&mut group, *r) != roots[0]) else { return };
         let rel = &blk.rels[second];
-        let first_names: Vec<&str> =
-            (0..n).filter(|r| !single(*r) && find(&mut group, *r) == roots[0]).map(|r| blk.rels[r].alias.as_str()).collect();
-        let product: f64 = (0..n).filter(|r| !single(*r)).map(|r| costs.table(b, r).map_or(1000.0, |t| t.returned)).product();
+        let first_names: Vec<&str> = (0..n)
+            .filter(|r| !single(*r) && find(&mut group, *r) == roots[0])
+            .map(|r| blk.rels[r].alias.as_str())
+            .collect();
+        let product: f64 =
+            (0..n).filter(|r| !single(*r)).map(|r| costs.table(b, r).map_or(1000.0, |t| t.returned)).product();
         let explicit = rel.join == JoinKind::Cross;
         let message = format!(
             "{} has no join condition with {}: every row pairs with every row (~{} rows){}",
@@ -84,12 +87,22 @@ impl<'a> Analysis<'a> {
         );
         let suggestion = match self.foreign_key_between(b, second, &first_names) {
             Some(condition) => format!("Join them on their foreign key: `ON {condition}`."),
-            None => "Add the join condition (`JOIN ... ON a.key = b.key`); if the product is intended, write CROSS JOIN \
+            None => {
+                "Add the join condition (`JOIN ... ON a.key = b.key`); if the product is intended, write CROSS JOIN \
                      with a comment."
-                .to_owned(),
+                    .to_owned()
+            }
         };
         let severity = if explicit { 4 } else { self.sized(7, product) };
-        out.push(self.finding(&codes::CARTESIAN_PRODUCT, severity, rel.span, &rel.name, message, suggestion, Some(rel.table_name())));
+        out.push(self.finding(
+            &codes::CARTESIAN_PRODUCT,
+            severity,
+            rel.span,
+            &rel.name,
+            message,
+            suggestion,
+            Some(rel.table_name()),
+        ));
     }
 
     /// `a.x = b.y` for a catalog foreign key between relation `rel` and one of `others` (aliases) of block `b`.
@@ -99,7 +112,9 @@ impl<'a> Analysis<'a> {
         let table = this.table()?;
         for other in blk.rels.iter().filter(|r| others.contains(&r.alias.as_str())) {
             let Some(that) = other.table() else { continue };
-            for (from, from_alias, to, to_alias) in [(table, &this.alias, that, &other.alias), (that, &other.alias, table, &this.alias)] {
+            for (from, from_alias, to, to_alias) in
+                [(table, &this.alias, that, &other.alias), (that, &other.alias, table, &this.alias)]
+            {
                 if let Some(fk) = from.foreign_keys.iter().find(|fk| fk.ref_table.eq_ignore_ascii_case(&to.name)) {
                     let referenced = if fk.ref_columns.is_empty() { &to.primary_key } else { &fk.ref_columns };
                     let pairs: Vec<String> = fk
@@ -140,7 +155,13 @@ impl<'a> Analysis<'a> {
             let (mut keys, mut partners): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
             for p in &self.preds[b] {
                 if let Shape::JoinEq { left, right } = &p.shape {
-                    let (mine, other) = if left.0 == r { (left, right) } else if right.0 == r { (right, left) } else { continue };
+                    let (mine, other) = if left.0 == r {
+                        (left, right)
+                    } else if right.0 == r {
+                        (right, left)
+                    } else {
+                        continue;
+                    };
                     keys.push(mine.1.clone());
                     partners.push(other.0);
                 }
@@ -150,7 +171,9 @@ impl<'a> Analysis<'a> {
             if keys.is_empty() || partners.len() != 1 {
                 continue;
             }
-            let unique = unique_keys(table).into_iter().any(|k| k.iter().all(|c| keys.iter().any(|j| j.eq_ignore_ascii_case(c))));
+            let unique = unique_keys(table)
+                .into_iter()
+                .any(|k| k.iter().all(|c| keys.iter().any(|j| j.eq_ignore_ascii_case(c))));
             if !unique {
                 continue;
             }
@@ -177,7 +200,15 @@ impl<'a> Analysis<'a> {
                 )
             };
             let severity = if left { 4 } else { 3 };
-            out.push(self.finding(&codes::UNUSED_JOIN, severity, rel.span, &rel.name, message, suggestion, Some(&table.name)));
+            out.push(self.finding(
+                &codes::UNUSED_JOIN,
+                severity,
+                rel.span,
+                &rel.name,
+                message,
+                suggestion,
+                Some(&table.name),
+            ));
         }
     }
 
@@ -186,7 +217,9 @@ impl<'a> Analysis<'a> {
     fn only_join_keys(&self, b: usize, r: usize) -> bool {
         let blk = &self.model.blocks[b];
         let target = RelRef { block: b, rel: r };
-        let hits = |e: &sqlparser::ast::Expr| self.model.columns(b, e).iter().any(|x| matches!(x, Resolved::Column(at, _) if *at == target));
+        let hits = |e: &sqlparser::ast::Expr| {
+            self.model.columns(b, e).iter().any(|x| matches!(x, Resolved::Column(at, _) if *at == target))
+        };
         for item in &blk.select.projection {
             match item {
                 SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
@@ -228,7 +261,9 @@ impl<'a> Analysis<'a> {
     fn correlated(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
         let blk = &self.model.blocks[b];
         let (Role::Subquery(SubqueryKind::Scalar), Some(holder)) = (blk.role, blk.holder) else { return };
-        if !matches!(blk.clause, Clause::Projection | Clause::Where | Clause::Having | Clause::OrderBy) || !self.correlated[b] {
+        if !matches!(blk.clause, Clause::Projection | Clause::Where | Clause::Having | Clause::OrderBy)
+            || !self.correlated[b]
+        {
             return;
         }
         let executions = costs.block_executions[b];
@@ -244,9 +279,10 @@ impl<'a> Analysis<'a> {
             rows(executions),
             rows(per_run)
         );
-        let suggestion = "Compute it once for all rows: join a grouped subquery (`LEFT JOIN (SELECT key, agg(...) FROM t \
+        let suggestion =
+            "Compute it once for all rows: join a grouped subquery (`LEFT JOIN (SELECT key, agg(...) FROM t \
                           GROUP BY key) s ON s.key = outer.key`), or use a window function."
-            .to_owned();
+                .to_owned();
         let severity = self.sized(5, executions * per_run.max(1.0));
         out.push(self.at_expr(&codes::CORRELATED_SUBQUERY, severity, holder, message, suggestion, None));
     }
@@ -285,14 +321,23 @@ impl<'a> Analysis<'a> {
                         .to_owned()
                 }
                 None if self.indexable(t) => {
-                    "Its conditions keep too many rows for an index to pay off; narrow them or pre-aggregate.".to_owned()
+                    "Its conditions keep too many rows for an index to pay off; narrow them or pre-aggregate."
+                        .to_owned()
                 }
                 None => "No index can serve its conditions as written (see the findings on them); rewrite them on the \
                          bare columns."
                     .to_owned(),
             };
             let severity = self.sized(4, t.rows * t.executions);
-            out.push(self.finding(&codes::FULL_TABLE_SCAN, severity, rel.span, &t.name, message, suggestion, Some(&t.name)));
+            out.push(self.finding(
+                &codes::FULL_TABLE_SCAN,
+                severity,
+                rel.span,
+                &t.name,
+                message,
+                suggestion,
+                Some(&t.name),
+            ));
         }
     }
 }

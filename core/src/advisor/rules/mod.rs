@@ -9,7 +9,7 @@ mod shape;
 use super::codes::Code;
 use super::cost::Costs;
 use super::{Analysis, Finding, IndexRecommendation};
-use sqlparser::ast::{Expr, LimitClause, Query, Spanned};
+use sqlparser::ast::{Expr, LimitClause, Query};
 use sqlparser::tokenizer::Span;
 
 /// Characters of SQL quoted in a finding at most.
@@ -37,9 +37,12 @@ impl<'a> Analysis<'a> {
         suggestion: String,
         table: Option<&str>,
     ) -> Finding {
-        let snippet =
-            self.source.snippet(span, SNIPPET_CHARS).unwrap_or_else(|| crate::sql::shorten(&fallback.to_string(), SNIPPET_CHARS));
-        let location = (span.start.line > 0).then_some(crate::sql::Position { line: span.start.line, column: span.start.column });
+        let snippet = self
+            .source
+            .snippet(span, SNIPPET_CHARS)
+            .unwrap_or_else(|| crate::sql::shorten(&fallback.to_string(), SNIPPET_CHARS));
+        let location =
+            (span.start.line > 0).then_some(crate::sql::Position { line: span.start.line, column: span.start.column });
         Finding {
             code: code.code.into(),
             severity: severity.clamp(1, 10),
@@ -52,8 +55,16 @@ impl<'a> Analysis<'a> {
     }
 
     /// A finding about expression `e`.
-    fn at_expr(&self, code: &Code, severity: u8, e: &Expr, message: String, suggestion: String, table: Option<&str>) -> Finding {
-        self.finding(code, severity, e.span(), e, message, suggestion, table)
+    fn at_expr(
+        &self,
+        code: &Code,
+        severity: u8,
+        e: &Expr,
+        message: String,
+        suggestion: String,
+        table: Option<&str>,
+    ) -> Finding {
+        self.finding(code, severity, super::expr::span(e), &super::expr::text(e), message, suggestion, table)
     }
 
     /// `base`, raised by one when `rows` reaches a tenth of `large_table_rows`, by two at `large_table_rows`,
@@ -79,7 +90,9 @@ pub(super) fn limit_offset(query: &Query) -> (Option<f64>, Option<f64>) {
         Some(LimitClause::LimitOffset { limit, offset, .. }) => {
             (limit.as_ref().and_then(super::expr::count), offset.as_ref().and_then(|o| super::expr::count(&o.value)))
         }
-        Some(LimitClause::OffsetCommaLimit { offset, limit }) => (super::expr::count(limit), super::expr::count(offset)),
+        Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
+            (super::expr::count(limit), super::expr::count(offset))
+        }
         None => (None, None),
     };
     let fetch = query.fetch.as_ref().and_then(|f| f.quantity.as_ref()).and_then(super::expr::count);
@@ -114,7 +127,7 @@ pub(super) fn rows(n: f64) -> String {
     let digits = (n as u64).to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

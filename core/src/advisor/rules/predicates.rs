@@ -55,14 +55,15 @@ impl<'a> Analysis<'a> {
                  all {} rows",
                 rows(n)
             );
-            let suggestion = wrapped_suggestion(wrap, column, &side.to_string(), self.dialect);
+            let suggestion = wrapped_suggestion(wrap, column, &expr::text(side), self.dialect);
             out.push(self.at_expr(code, self.sized(4, n), p.expr, message, suggestion, Some(table)));
         }
     }
 
     fn implicit_casts(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
         let blk = &self.model.blocks[b];
-        let class_of = |rel: usize, column: &str| blk.rels[rel].table().and_then(|t| t.column(column)).map(|c| c.class());
+        let class_of =
+            |rel: usize, column: &str| blk.rels[rel].table().and_then(|t| t.column(column)).map(|c| c.class());
         for p in &self.preds[b] {
             match &p.shape {
                 Shape::Column { rel, column, value: Some(value), .. } => {
@@ -73,7 +74,14 @@ impl<'a> Analysis<'a> {
                     let table = blk.rels[*rel].table_name();
                     let (message, suggestion) = cast_advice(self.dialect, table, column, class, value);
                     let n = self.rel_rows(costs, b, *rel);
-                    out.push(self.at_expr(&codes::IMPLICIT_CAST, self.sized(5, n), p.expr, message, suggestion, Some(table)));
+                    out.push(self.at_expr(
+                        &codes::IMPLICIT_CAST,
+                        self.sized(5, n),
+                        p.expr,
+                        message,
+                        suggestion,
+                        Some(table),
+                    ));
                 }
                 Shape::JoinEq { left, right } if self.dialect != Dialect::Sqlite => {
                     let (Some(a), Some(c)) = (class_of(left.0, &left.1), class_of(right.0, &right.1)) else { continue };
@@ -88,13 +96,24 @@ impl<'a> Analysis<'a> {
                          index cannot serve the join{}",
                         left.1,
                         right.1,
-                        if self.dialect == Dialect::Postgres { " (PostgreSQL refuses the comparison outright)" } else { "" }
+                        if self.dialect == Dialect::Postgres {
+                            " (PostgreSQL refuses the comparison outright)"
+                        } else {
+                            ""
+                        }
                     );
                     let suggestion = "Give both join columns the same type (or cast the smaller side explicitly once, \
                                       in a CTE) so the join key can use an index."
                         .to_owned();
                     let n = self.rel_rows(costs, b, left.0).max(self.rel_rows(costs, b, right.0));
-                    out.push(self.at_expr(&codes::IMPLICIT_CAST, self.sized(5, n), p.expr, message, suggestion, Some(lt)));
+                    out.push(self.at_expr(
+                        &codes::IMPLICIT_CAST,
+                        self.sized(5, n),
+                        p.expr,
+                        message,
+                        suggestion,
+                        Some(lt),
+                    ));
                 }
                 _ => {}
             }
@@ -128,7 +147,14 @@ impl<'a> Analysis<'a> {
                      search: all {} rows are matched one by one",
                     rows(n)
                 );
-                out.push(self.at_expr(&codes::LEADING_WILDCARD, self.sized(4, n), e, message, wildcard_suggestion(self.dialect, table, &column), Some(table)));
+                out.push(self.at_expr(
+                    &codes::LEADING_WILDCARD,
+                    self.sized(4, n),
+                    e,
+                    message,
+                    wildcard_suggestion(self.dialect, table, &column),
+                    Some(table),
+                ));
             });
         }
     }
@@ -161,11 +187,8 @@ impl<'a> Analysis<'a> {
             if sets.iter().any(Vec::is_empty) || sets.windows(2).all(|w| same(&w[0], &w[1])) {
                 continue;
             }
-            let mut named: Vec<String> = sets
-                .iter()
-                .flatten()
-                .map(|(rel, column)| format!("{}.{column}", blk.rels[*rel].alias))
-                .collect();
+            let mut named: Vec<String> =
+                sets.iter().flatten().map(|(rel, column)| format!("{}.{column}", blk.rels[*rel].alias)).collect();
             named.sort();
             named.dedup();
             let n = sets.iter().flatten().map(|(rel, _)| self.rel_rows(costs, b, *rel)).fold(0.0, f64::max);
@@ -174,10 +197,11 @@ impl<'a> Analysis<'a> {
                  its own index the table is scanned",
                 named.join(", ")
             );
-            let suggestion = "Split the query into one SELECT per branch joined with UNION ALL (each branch can use its \
+            let suggestion =
+                "Split the query into one SELECT per branch joined with UNION ALL (each branch can use its \
                               own index; exclude rows already returned if branches overlap), or index each column so \
                               the planner can combine them (PostgreSQL BitmapOr, MySQL index_merge)."
-                .to_owned();
+                    .to_owned();
             out.push(self.at_expr(&codes::OR_ACROSS_COLUMNS, self.sized(3, n), p.expr, message, suggestion, None));
         }
     }
@@ -195,8 +219,8 @@ impl<'a> Analysis<'a> {
                     _ => return,
                 };
                 let (never, fix) = match op {
-                    BinaryOperator::Eq => ("= NULL", format!("{other} IS NULL")),
-                    _ => ("<> NULL", format!("{other} IS NOT NULL")),
+                    BinaryOperator::Eq => ("= NULL", format!("{} IS NULL", expr::text(other))),
+                    _ => ("<> NULL", format!("{} IS NOT NULL", expr::text(other))),
                 };
                 let message = format!(
                     "`{never}` is never true: a comparison with NULL is unknown, so this condition removes every row"
@@ -209,22 +233,29 @@ impl<'a> Analysis<'a> {
     fn not_in_nullable(&self, b: usize, out: &mut Vec<Finding>) {
         let blk = &self.model.blocks[b];
         let (Role::Subquery(SubqueryKind::In { negated: true }), Some(holder)) = (blk.role, blk.holder) else { return };
-        let Some(SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) = blk.select.projection.first()
+        let Some(SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) =
+            blk.select.projection.first()
         else {
             return;
         };
         let Some((rel, column)) = facts::local_column(&self.model, b, item) else { return };
         let relation = &blk.rels[rel];
         let Some(table) = relation.table() else { return };
-        let nullable = table.column(&column).is_some_and(|c| c.nullable) && !table.primary_key.iter().any(|k| k.eq_ignore_ascii_case(&column));
+        let nullable = table.column(&column).is_some_and(|c| c.nullable)
+            && !table.primary_key.iter().any(|k| k.eq_ignore_ascii_case(&column));
         let excluded = self.preds[b].iter().any(|p| match expr::unnest(p.expr) {
-            Expr::IsNotNull(inner) => facts::local_column(&self.model, b, inner).is_some_and(|(r, c)| r == rel && c.eq_ignore_ascii_case(&column)),
+            Expr::IsNotNull(inner) => facts::local_column(&self.model, b, inner)
+                .is_some_and(|(r, c)| r == rel && c.eq_ignore_ascii_case(&column)),
             _ => false,
         });
         // An inner join or comparison on the column also drops its NULLs.
         let filtered = self.preds[b].iter().any(|p| match &p.shape {
-            Shape::Column { rel: r, column: c, .. } => *r == rel && c.eq_ignore_ascii_case(&column) && !matches!(p.expr, Expr::IsNull(_)),
-            Shape::JoinEq { left, right } => [left, right].iter().any(|(r, c)| *r == rel && c.eq_ignore_ascii_case(&column)),
+            Shape::Column { rel: r, column: c, .. } => {
+                *r == rel && c.eq_ignore_ascii_case(&column) && !matches!(p.expr, Expr::IsNull(_))
+            }
+            Shape::JoinEq { left, right } => {
+                [left, right].iter().any(|(r, c)| *r == rel && c.eq_ignore_ascii_case(&column))
+            }
             _ => false,
         });
         if !nullable || excluded || filtered {
@@ -234,7 +265,7 @@ impl<'a> Analysis<'a> {
         // The outer value, qualified so that it still means the outer row inside the subquery.
         let outer = match (blk.parent, facts::local_column(&self.model, blk.parent.unwrap_or(b), left)) {
             (Some(parent), Some((r, c))) => format!("{}.{c}", self.model.blocks[parent].rels[r].alias),
-            _ => left.to_string(),
+            _ => expr::text(left),
         };
         let message = format!(
             "{}.{column} is nullable: if the subquery returns a single NULL, `NOT IN` is unknown for every row and the \
@@ -255,17 +286,21 @@ fn cast_advice(dialect: Dialect, table: &str, column: &str, class: TypeClass, va
         (Dialect::Mysql, TypeClass::Text) => {
             "MySQL converts every value of the column to a number to compare, so its index is not used (and '12abc' = 12)"
         }
-        (Dialect::Postgres, TypeClass::Text) => "PostgreSQL refuses text = integer; with a cast on the column no index serves it",
-        (_, TypeClass::Temporal) => "the number is not a date: the column is converted row by row or the comparison fails",
+        (Dialect::Postgres, TypeClass::Text) => {
+            "PostgreSQL refuses text = integer; with a cast on the column no index serves it"
+        }
+        (_, TypeClass::Temporal) => {
+            "the number is not a date: the column is converted row by row or the comparison fails"
+        }
         _ => "the text is not a number: the comparison converts it (to 0 on MySQL) or fails",
     };
     let fixed = match class {
-        TypeClass::Text => format!("'{}'", value.to_string().trim_matches('\'')),
+        TypeClass::Text => format!("'{}'", expr::text(value).trim_matches('\'')),
         TypeClass::Temporal => "'YYYY-MM-DD'".to_owned(),
         _ => "a number".to_owned(),
     };
     (
-        format!("{table}.{column} is {class:?} but is compared with `{value}`: {effect}"),
+        format!("{table}.{column} is {class:?} but is compared with `{}`: {effect}", expr::text(value)),
         format!("Write the value as the column's type: {column} compared with {fixed}."),
     )
 }
@@ -280,7 +315,9 @@ fn wrapped_suggestion(wrap: &Wrap, column: &str, side: &str, dialect: Dialect) -
         Wrap::Arithmetic => format!(
             "Move the arithmetic to the constant side so {column} stands alone (e.g. `{column} * 2 > 10` → `{column} > 10 / 2`)."
         ),
-        Wrap::Cast(_) => format!("Cast the value to the column's type instead of the column (compare {column} itself)."),
+        Wrap::Cast(_) => {
+            format!("Cast the value to the column's type instead of the column (compare {column} itself).")
+        }
         Wrap::Function(f) => match f.as_str() {
             "year" | "month" | "day" | "date" | "extract" | "date_trunc" | "strftime" | "date_format" | "to_char"
             | "datepart" | "date_part" | "trunc" => format!(
@@ -290,7 +327,9 @@ fn wrapped_suggestion(wrap: &Wrap, column: &str, side: &str, dialect: Dialect) -
                 "Store the values in one case (or use a case-insensitive collation/citext), or index the expression: {}.",
                 expression_index(&format!("{f}({column})"))
             ),
-            "substr" | "substring" | "left" => format!("For a prefix, write `{column} LIKE 'abc%'`, which can use an index."),
+            "substr" | "substring" | "left" => {
+                format!("For a prefix, write `{column} LIKE 'abc%'`, which can use an index.")
+            }
             "coalesce" | "ifnull" | "nvl" | "isnull" => {
                 format!("Write `({column} = <value> OR {column} IS NULL)` so each branch can use an index.")
             }

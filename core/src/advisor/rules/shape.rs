@@ -59,9 +59,13 @@ impl<'a> Analysis<'a> {
                 "`SELECT *` returns every column, whether the caller uses it or not".to_owned()
             } else {
                 let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-                format!("`SELECT *` returns all {columns} columns of {}, whether the caller uses them or not", names.join(", "))
+                format!(
+                    "`SELECT *` returns all {columns} columns of {}, whether the caller uses them or not",
+                    names.join(", ")
+                )
             };
-            let named: Vec<&str> = tables.iter().flat_map(|t| t.columns.iter().map(|c| c.name.as_str())).take(4).collect();
+            let named: Vec<&str> =
+                tables.iter().flat_map(|t| t.columns.iter().map(|c| c.name.as_str())).take(4).collect();
             let suggestion = if named.is_empty() {
                 "Name the columns the caller needs.".to_owned()
             } else {
@@ -84,7 +88,8 @@ impl<'a> Analysis<'a> {
             .max_by(|x, y| x.rows.total_cmp(&y.rows));
         let Some(largest) = largest else { return };
         let returned = costs.output;
-        if largest.rows < self.settings().large_table_rows as f64 || returned <= self.settings().max_result_rows as f64 {
+        if largest.rows < self.settings().large_table_rows as f64 || returned <= self.settings().max_result_rows as f64
+        {
             return;
         }
         let severity = if returned >= 1e6 {
@@ -104,7 +109,15 @@ impl<'a> Analysis<'a> {
         let suggestion = "Add `LIMIT n` (with an ORDER BY on a key for stable pages), or aggregate in SQL what the \
                           caller would aggregate."
             .to_owned();
-        out.push(self.finding(&codes::UNBOUNDED_RESULT, severity, first.select.select_token.0.span, &"SELECT", message, suggestion, Some(&largest.name)));
+        out.push(self.finding(
+            &codes::UNBOUNDED_RESULT,
+            severity,
+            first.select.select_token.0.span,
+            &"SELECT",
+            message,
+            suggestion,
+            Some(&largest.name),
+        ));
     }
 
     fn random_order(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
@@ -124,9 +137,18 @@ impl<'a> Analysis<'a> {
                     "Sample instead: `FROM t TABLESAMPLE SYSTEM (1)`, or pick random keys (`WHERE id >= <random key> \
                      ORDER BY id LIMIT n`)."
                 }
-                _ => "Pick random keys instead: `WHERE id >= <random value between min and max id> ORDER BY id LIMIT n`.",
+                _ => {
+                    "Pick random keys instead: `WHERE id >= <random value between min and max id> ORDER BY id LIMIT n`."
+                }
             };
-            out.push(self.at_expr(&codes::ORDER_BY_RANDOM, self.sized(5, n), &item.expr, message, suggestion.into(), None));
+            out.push(self.at_expr(
+                &codes::ORDER_BY_RANDOM,
+                self.sized(5, n),
+                &item.expr,
+                message,
+                suggestion.into(),
+                None,
+            ));
         }
     }
 
@@ -148,7 +170,11 @@ impl<'a> Analysis<'a> {
                 4
             };
             let Some(e) = offset_expr(query) else { continue };
-            let message = format!("OFFSET {}: every page reads and throws away the {} rows before it", rows(offset), rows(offset));
+            let message = format!(
+                "OFFSET {}: every page reads and throws away the {} rows before it",
+                rows(offset),
+                rows(offset)
+            );
             let suggestion = "Page by key instead (keyset pagination): remember the last key of the previous page and \
                               ask `WHERE key > :last ORDER BY key LIMIT n`, which an index on the key answers directly."
                 .to_owned();
@@ -158,16 +184,18 @@ impl<'a> Analysis<'a> {
 
     fn distinct_over_unique(&self, b: usize, out: &mut Vec<Finding>) {
         let blk = &self.model.blocks[b];
-        if !matches!(blk.select.distinct, Some(Distinct::Distinct)) || !blk.group_by().is_empty() || blk.rels.is_empty() {
+        if !matches!(blk.select.distinct, Some(Distinct::Distinct)) || !blk.group_by().is_empty() || blk.rels.is_empty()
+        {
             return;
         }
         let mut covered = Vec::new();
         for (r, rel) in blk.rels.iter().enumerate() {
             let Some(table) = rel.table() else { return };
             let projected = self.projected_columns(b, r);
-            let Some(key) = unique_keys(table).into_iter().find(|k| {
-                k.iter().all(|c| projected.iter().any(|p| p.eq_ignore_ascii_case(c)))
-            }) else {
+            let Some(key) = unique_keys(table)
+                .into_iter()
+                .find(|k| k.iter().all(|c| projected.iter().any(|p| p.eq_ignore_ascii_case(c))))
+            else {
                 return;
             };
             covered.push(format!("{} ({})", table.name, key.join(", ")));
@@ -176,7 +204,10 @@ impl<'a> Analysis<'a> {
             "DISTINCT over rows that are already distinct: the select list holds a unique key of {}",
             covered.join(" and ")
         );
-        let span = blk.select.projection.iter().fold(blk.select.select_token.0.span, |s, item| s.union(&item.span()));
+        let span = blk.select.projection.iter().fold(blk.select.select_token.0.span, |s, item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => s.union(&expr::span(e)),
+            _ => s,
+        });
         let suggestion = "Drop DISTINCT: it only adds a sort or hash of the whole result.".to_owned();
         out.push(self.finding(&codes::DISTINCT_OVER_UNIQUE, 3, span, &"SELECT DISTINCT", message, suggestion, None));
     }
@@ -184,7 +215,9 @@ impl<'a> Analysis<'a> {
     /// The columns of relation `rel` block `b` selects (all of them under `*` or `rel.*`).
     fn projected_columns(&self, b: usize, rel: usize) -> Vec<String> {
         let blk = &self.model.blocks[b];
-        let all = || -> Vec<String> { blk.rels[rel].table().map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default() };
+        let all = || -> Vec<String> {
+            blk.rels[rel].table().map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default()
+        };
         let mut out: Vec<String> = Vec::new();
         for item in &blk.select.projection {
             match item {
@@ -225,12 +258,15 @@ impl<'a> Analysis<'a> {
             if !grouped {
                 continue;
             }
+            let conjunct_text = expr::text(conjunct);
             let message = format!(
-                "`{conjunct}` reads only grouping columns: as a HAVING condition it filters after all ~{} rows were \
+                "`{conjunct_text}` reads only grouping columns: as a HAVING condition it filters after all ~{} rows were \
                  grouped",
                 rows(costs.block_rows[b])
             );
-            let suggestion = format!("Move `{conjunct}` to WHERE so rows are dropped before grouping (and an index can serve it).");
+            let suggestion = format!(
+                "Move `{conjunct_text}` to WHERE so rows are dropped before grouping (and an index can serve it)."
+            );
             out.push(self.at_expr(&codes::HAVING_WITHOUT_AGGREGATE, 3, conjunct, message, suggestion, None));
         }
     }
@@ -242,7 +278,8 @@ impl<'a> Analysis<'a> {
         }
         let Some(holder) = blk.holder else { return };
         let message = format!("subqueries nested {} levels deep", blk.depth);
-        let suggestion = "Flatten into joins, or name the inner steps with WITH so each is written (and planned) once.".to_owned();
+        let suggestion =
+            "Flatten into joins, or name the inner steps with WITH so each is written (and planned) once.".to_owned();
         out.push(self.at_expr(&codes::NESTED_SUBQUERIES, 3, holder, message, suggestion, None));
     }
 
@@ -289,7 +326,9 @@ impl<'a> Analysis<'a> {
             && let Some(table) = rel.table()
         {
             let projected = self.projected_columns(b, 0);
-            return unique_keys(table).iter().any(|k| k.iter().all(|c| projected.iter().any(|p| p.eq_ignore_ascii_case(c))));
+            return unique_keys(table)
+                .iter()
+                .any(|k| k.iter().all(|c| projected.iter().any(|p| p.eq_ignore_ascii_case(c))));
         }
         false
     }
@@ -310,7 +349,7 @@ impl<'a> Analysis<'a> {
                 return Some(format!("output column {} is {x} in one and {y} in the other", i + 1));
             }
         }
-        let (&[ref lr], &[ref rr]) = (l.rels.as_slice(), r.rels.as_slice()) else { return None };
+        let ([lr], [rr]) = (l.rels.as_slice(), r.rels.as_slice()) else { return None };
         let (Some(lt), Some(rt)) = (lr.table(), rr.table()) else { return None };
         if lt.name != rt.name || !matches!((&lr.source, &rr.source), (Source::Table(_), Source::Table(_))) {
             return None;
@@ -319,7 +358,9 @@ impl<'a> Analysis<'a> {
             self.preds[b]
                 .iter()
                 .filter_map(|p| match &p.shape {
-                    Shape::Column { column, usage: Use::Eq, value, .. } if matches!(p.expr, Expr::BinaryOp { .. } | Expr::IsNull(_)) => {
+                    Shape::Column { column, usage: Use::Eq, value, .. }
+                        if matches!(p.expr, Expr::BinaryOp { .. } | Expr::IsNull(_)) =>
+                    {
                         Some((column.to_ascii_lowercase(), value.and_then(expr::literal).cloned()))
                     }
                     _ => None,
