@@ -6,8 +6,9 @@
 //! and falls by at least [`MIN_SAVED_COST`].
 
 use super::Analysis;
-use super::cost::{Costs, Key, TableInfo, same_part};
+use super::cost::{Costs, Key, TableInfo};
 use super::facts::{Shape, Use};
+use super::planner::same_part;
 use super::report::{Benefit, IndexRecommendation};
 use super::rules::rows;
 use crate::catalog::{Dialect, TypeClass};

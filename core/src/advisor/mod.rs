@@ -7,8 +7,8 @@
 //!
 //! - `model`: one block per SELECT, its FROM relations, column references resolved (correlations included);
 //! - `facts`: each WHERE/ON conjunct classified (`column = value`, a range, a join key, a wrapped column...);
-//! - `cost`: per table the rows held, kept and read and the cheapest access PostgreSQL would pick, priced with
-//!   its cost formulas (the same function prices a hypothetical index);
+//! - `cost`, `access`, `planner`: per table the rows held, kept and read and the cheapest access PostgreSQL
+//!   would pick, priced with its cost formulas (the same choice prices a hypothetical index);
 //! - `rules`: the findings ([`codes`] lists them; `docs/advisor.md` gives the rationale of each);
 //! - `indexes`: recommendations, their DDL and benefit, and the workload merge;
 //! - [`api`]: the HTTP handlers.
@@ -25,6 +25,7 @@
 //! # Ok::<(), nl2sql_core::Error>(())
 //! ```
 
+mod access;
 pub mod api;
 pub mod codes;
 mod cost;
@@ -32,6 +33,7 @@ mod expr;
 mod facts;
 mod indexes;
 mod model;
+mod planner;
 mod report;
 mod rules;
 

@@ -260,3 +260,14 @@ fn the_deepest_accepted_condition_fits_a_two_megabyte_stack() {
     }
     assert_eq!(results[6], Ok(None), "the INSERT is not a query");
 }
+
+#[test]
+fn every_code_is_documented() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/advisor.md");
+    let doc = std::fs::read_to_string(path).expect("docs/advisor.md");
+    for code in codes::ALL {
+        assert!(doc.contains(&format!("### `{}`", code.code)), "docs/advisor.md has no section for `{}`", code.code);
+    }
+    let sections = doc.lines().filter(|l| l.starts_with("### `")).count();
+    assert_eq!(sections, codes::ALL.len(), "every documented code exists");
+}
