@@ -19,7 +19,7 @@ impl<'a> Analysis<'a> {
             || !blk.group_by().is_empty()
             || blk.select.distinct.is_some()
             || blk.select.having.is_some()
-            || blk.select.projection.iter().filter_map(super::model::item_expr).any(expr::has_aggregate)
+            || self.aggregates[info.block]
             || (!blk.order_by().is_empty() && !choice.ordered);
         if blocking || choice.ordered {
             return choice;
@@ -37,7 +37,7 @@ impl<'a> Analysis<'a> {
         info: &TableInfo<'_>,
         outer: &[&TableInfo<'_>],
         costs: &Costs<'_>,
-        extra: Option<&Key>,
+        extra: Option<&Key<'_>>,
     ) -> Choice {
         let mut best =
             Choice { kind: AccessKind::FullScan, index: None, read: info.rows, cost: seq_cost(info), ordered: false };
@@ -50,7 +50,7 @@ impl<'a> Analysis<'a> {
             let (eq, ranges) = self.match_key(info, key);
             let eq_sel = if eq.is_empty() { 1.0 } else { sel_of(&eq) };
             let matched: Vec<usize> = eq.iter().chain(&ranges).copied().collect();
-            let first = key.parts.first().map(String::as_str).unwrap_or_default();
+            let first = key.parts.first().copied().unwrap_or_default();
             let corr = correlation(info.stats, first);
             // Filter.
             if !matched.is_empty() {
@@ -61,7 +61,7 @@ impl<'a> Analysis<'a> {
                 if cost < best.cost {
                     best = Choice {
                         kind: AccessKind::IndexScan,
-                        index: Some(key.name.clone()),
+                        index: Some(key.name.to_string()),
                         read: sel * info.rows,
                         cost,
                         ordered,
@@ -80,7 +80,7 @@ impl<'a> Analysis<'a> {
                     let read = eq_sel * info.rows * needed;
                     best = Choice {
                         kind: AccessKind::IndexScan,
-                        index: Some(key.name.clone()),
+                        index: Some(key.name.to_string()),
                         read,
                         cost,
                         ordered: true,
@@ -97,7 +97,7 @@ impl<'a> Analysis<'a> {
                     if cost < best.cost {
                         best = Choice {
                             kind: AccessKind::IndexLookup,
-                            index: Some(key.name.clone()),
+                            index: Some(key.name.to_string()),
                             read: fetched,
                             cost,
                             ordered: false,
@@ -111,30 +111,27 @@ impl<'a> Analysis<'a> {
 
     /// The predicates an index key serves: equalities on a prefix of its parts, then the range conditions on
     /// the next part.
-    pub(super) fn match_key(&self, info: &TableInfo<'_>, key: &Key) -> (Vec<usize>, Vec<usize>) {
+    pub(super) fn match_key(&self, info: &TableInfo<'_>, key: &Key<'_>) -> (Vec<usize>, Vec<usize>) {
         let preds = &self.preds[info.block];
+        let serves = |i: usize, part: &str, usages: &[Use]| {
+            let p = &preds[i];
+            !p.cast
+                && match &p.shape {
+                    Shape::Column { column, usage, .. } => usages.contains(usage) && column.eq_ignore_ascii_case(part),
+                    shape @ Shape::Wrapped { usage: Some(usage), .. } => {
+                        usages.contains(usage) && shape.expression_key().is_some_and(|k| same_part(&k, part))
+                    }
+                    _ => false,
+                }
+        };
         let mut eq = Vec::new();
         for part in &key.parts {
-            let all = |usage: Use| -> Vec<usize> {
-                info.filters
-                    .iter()
-                    .copied()
-                    .filter(|i| !preds[*i].cast)
-                    .filter(|i| match &preds[*i].shape {
-                        Shape::Column { column, usage: u, .. } => *u == usage && column.eq_ignore_ascii_case(part),
-                        shape @ Shape::Wrapped { usage: Some(u), .. } => {
-                            *u == usage && shape.expression_key().is_some_and(|k| same_part(&k, part))
-                        }
-                        _ => false,
-                    })
-                    .collect()
-            };
-            if let Some(i) = all(Use::Eq).first() {
-                eq.push(*i);
+            if let Some(i) = info.filters.iter().copied().find(|i| serves(*i, part, &[Use::Eq])) {
+                eq.push(i);
                 continue;
             }
-            let mut ranges = all(Use::Range);
-            ranges.extend(all(Use::Prefix));
+            let ranges =
+                info.filters.iter().copied().filter(|i| serves(*i, part, &[Use::Range, Use::Prefix])).collect();
             return (eq, ranges);
         }
         (eq, Vec::new())
@@ -158,7 +155,7 @@ impl<'a> Analysis<'a> {
             if r != rel || *direction.get_or_insert(asc) != asc {
                 return None;
             }
-            columns.push(column);
+            columns.push(column.to_owned());
         }
         Some(columns)
     }
@@ -194,13 +191,16 @@ impl<'a> Analysis<'a> {
                     if blk.rels[info.rel].join == JoinKind::Right || blk.rels[info.rel].join == JoinKind::Full {
                         continue;
                     }
-                    out.push((mine.1.clone(), other_rows.max(1.0)));
+                    out.push((mine.1.to_owned(), other_rows.max(1.0)));
                 }
                 Shape::Semi { rel, column } if *rel == info.rel => {
                     let child =
                         self.model.blocks.iter().position(|c| c.holder.is_some_and(|h| std::ptr::eq(h, p.expr)));
                     if let Some(child) = child {
-                        out.push((column.clone(), costs.block_output.get(child).copied().unwrap_or(1.0).max(1.0)));
+                        out.push((
+                            (*column).to_owned(),
+                            costs.block_output.get(child).copied().unwrap_or(1.0).max(1.0),
+                        ));
                     }
                 }
                 Shape::Column { rel, column, usage: Use::Eq, outer: true, .. } if *rel == info.rel => {
@@ -209,7 +209,7 @@ impl<'a> Analysis<'a> {
                         Some(parent),
                     ) = (blk.role, blk.parent)
                     {
-                        out.push((column.clone(), costs.block_rows[parent].max(1.0)));
+                        out.push(((*column).to_owned(), costs.block_rows[parent].max(1.0)));
                     }
                 }
                 _ => {}

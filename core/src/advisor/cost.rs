@@ -21,11 +21,11 @@ use sqlparser::ast::Expr;
 
 /// An index key: existing (catalog) or hypothetical (a recommendation being priced).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Key {
+pub(super) struct Key<'k> {
     /// Index name.
-    pub(super) name: String,
+    pub(super) name: std::borrow::Cow<'k, str>,
     /// Key parts: column names, or expressions (`lower(email)`).
-    pub(super) parts: Vec<String>,
+    pub(super) parts: Vec<&'k str>,
     /// Whether it is unique.
     pub(super) unique: bool,
 }
@@ -80,7 +80,7 @@ pub(super) struct TableInfo<'s> {
     /// Rows its own filters keep.
     pub(super) returned: f64,
     /// Existing index keys.
-    pub(super) keys: Vec<Key>,
+    pub(super) keys: Vec<Key<'s>>,
     /// The chosen access.
     pub(super) choice: Choice,
     /// Times the table is read.
@@ -231,8 +231,7 @@ impl<'a> Analysis<'a> {
             return e.output_rows;
         }
         let blk = &self.model.blocks[b];
-        let aggregate_only = blk.group_by().is_empty()
-            && blk.select.projection.iter().filter_map(super::model::item_expr).any(expr::has_aggregate);
+        let aggregate_only = blk.group_by().is_empty() && self.aggregates[b];
         let mut out = if aggregate_only { 1.0 } else { rows };
         if let Some(limit) = self.limit(b) {
             out = out.min(limit);
@@ -306,17 +305,27 @@ impl<'a> Analysis<'a> {
         name: &str,
         alias: &str,
         stats: Option<&TableStats>,
-        keys: &[Key],
+        keys: &[Key<'_>],
         filters: &[usize],
     ) -> f64 {
-        let mut key: Vec<usize> = filters.to_vec();
-        key.sort_unstable();
-        let memo = (block, alias.to_owned(), key);
-        if let Some((_, sel)) = self.selectivities.borrow().iter().find(|(k, _)| *k == memo) {
-            return *sel;
+        if filters.is_empty() {
+            return 1.0;
+        }
+        // A block's filters each belong to one table: the block and the filters identify the result.
+        let sorted: std::borrow::Cow<'_, [usize]> = if filters.is_sorted() {
+            std::borrow::Cow::Borrowed(filters)
+        } else {
+            let mut owned = filters.to_vec();
+            owned.sort_unstable();
+            std::borrow::Cow::Owned(owned)
+        };
+        let known =
+            self.selectivities.borrow().iter().find(|((b, f), _)| *b == block && **f == *sorted).map(|(_, s)| *s);
+        if let Some(sel) = known {
+            return sel;
         }
         let sel = self.compute_filter_selectivity(block, name, alias, stats, keys, filters);
-        self.selectivities.borrow_mut().push((memo, sel));
+        self.selectivities.borrow_mut().push(((block, sorted.into_owned()), sel));
         sel
     }
 
@@ -326,7 +335,7 @@ impl<'a> Analysis<'a> {
         name: &str,
         alias: &str,
         stats: Option<&TableStats>,
-        keys: &[Key],
+        keys: &[Key<'_>],
         filters: &[usize],
     ) -> f64 {
         let preds = &self.preds[block];

@@ -64,9 +64,36 @@ pub(super) fn subquery(expr: &Expr) -> Option<(&Query, SubqueryKind)> {
     }
 }
 
-/// The direct child expressions of `expr`, subqueries left out (`x IN (SELECT ...)` yields `x`).
-pub(super) fn children(expr: &Expr) -> Vec<&Expr> {
-    let mut out: Vec<&Expr> = Vec::new();
+/// Where child expressions go: a list, or a function called on each.
+pub(super) trait Sink<'e> {
+    /// Takes one child.
+    fn push(&mut self, e: &'e Expr);
+    /// Takes several.
+    fn extend<I: IntoIterator<Item = &'e Expr>>(&mut self, items: I) {
+        for e in items {
+            self.push(e);
+        }
+    }
+}
+
+impl<'e> Sink<'e> for Vec<&'e Expr> {
+    fn push(&mut self, e: &'e Expr) {
+        Vec::push(self, e);
+    }
+}
+
+/// A [`Sink`] calling a function.
+struct Each<F>(F);
+
+impl<'e, F: FnMut(&'e Expr)> Sink<'e> for Each<F> {
+    fn push(&mut self, e: &'e Expr) {
+        (self.0)(e);
+    }
+}
+
+/// Hands the direct child expressions of `expr` to `out`, subqueries left out (`x IN (SELECT ...)` yields
+/// `x`).
+pub(super) fn push_children<'e>(expr: &'e Expr, out: &mut impl Sink<'e>) {
     match expr {
         Expr::IsFalse(e)
         | Expr::IsNotFalse(e)
@@ -127,7 +154,7 @@ pub(super) fn children(expr: &Expr) -> Vec<&Expr> {
             out.extend(overlay_for.as_deref());
         }
         Expr::Prefixed { value, .. } => out.push(value),
-        Expr::Function(f) => function_children(f, &mut out),
+        Expr::Function(f) => function_children(f, out),
         Expr::Case { operand, conditions, else_result, .. } => {
             out.extend(operand.as_deref());
             for when in conditions {
@@ -143,10 +170,9 @@ pub(super) fn children(expr: &Expr) -> Vec<&Expr> {
         Expr::JsonAccess { value, .. } => out.push(value),
         _ => {}
     }
-    out
 }
 
-fn function_children<'e>(f: &'e Function, out: &mut Vec<&'e Expr>) {
+fn function_children<'e>(f: &'e Function, out: &mut impl Sink<'e>) {
     if let FunctionArguments::List(list) = &f.args {
         for arg in &list.args {
             let arg = match arg {
@@ -161,13 +187,32 @@ fn function_children<'e>(f: &'e Function, out: &mut Vec<&'e Expr>) {
     out.extend(f.within_group.iter().map(|o| &o.expr));
 }
 
-/// Calls `f` on `expr` and every expression under it, subqueries left out (pre-order).
+/// Calls `f` on `expr` and every expression under it, subqueries left out (pre-order). Recursive (no
+/// allocation) for the first levels, then with an explicit stack, so that a long operator chain costs no
+/// stack depth.
 pub(super) fn walk<'e>(expr: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
-    let mut stack = vec![expr];
+    walk_at(expr, f, 0);
+}
+
+/// Recursion depth after which [`walk`] switches to a heap stack.
+const RECURSION: usize = 32;
+
+fn walk_at<'e, F: FnMut(&'e Expr)>(expr: &'e Expr, f: &mut F, depth: usize) {
+    if depth >= RECURSION {
+        return walk_heap(expr, f);
+    }
+    f(expr);
+    push_children(expr, &mut Each(|child: &'e Expr| walk_at(child, f, depth + 1)));
+}
+
+fn walk_heap<'e>(expr: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+    let mut stack = Vec::with_capacity(16);
+    stack.push(expr);
     while let Some(e) = stack.pop() {
         f(e);
-        let kids = children(e);
-        stack.extend(kids.into_iter().rev());
+        let start = stack.len();
+        push_children(e, &mut stack);
+        stack[start..].reverse();
     }
 }
 
@@ -294,12 +339,14 @@ const SHALLOW: usize = 64;
 
 /// Whether `expr` is at most `limit` levels deep (found without recursion).
 fn shallow(expr: &Expr, limit: usize) -> bool {
-    let mut stack = vec![(expr, 1usize)];
+    let (mut stack, mut kids) = (vec![(expr, 1usize)], Vec::new());
     while let Some((e, depth)) = stack.pop() {
         if depth > limit {
             return false;
         }
-        stack.extend(children(e).into_iter().map(|c| (c, depth + 1)));
+        kids.clear();
+        push_children(e, &mut kids);
+        stack.extend(kids.iter().map(|c| (*c, depth + 1)));
     }
     true
 }

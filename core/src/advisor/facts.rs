@@ -37,7 +37,7 @@ pub(super) enum Shape<'a> {
         /// Relation index in the block.
         rel: usize,
         /// Column name.
-        column: String,
+        column: &'a str,
         /// Index use.
         usage: Use,
         /// The value side (the first value of IN, the low bound of BETWEEN).
@@ -48,16 +48,16 @@ pub(super) enum Shape<'a> {
     /// `a.x = b.y` between two relations of the block.
     JoinEq {
         /// One side.
-        left: (usize, String),
+        left: (usize, &'a str),
         /// The other.
-        right: (usize, String),
+        right: (usize, &'a str),
     },
     /// A column inside a function, arithmetic or a cast, compared with a value.
     Wrapped {
         /// Relation index.
         rel: usize,
         /// The column.
-        column: String,
+        column: &'a str,
         /// How it is wrapped.
         wrap: Wrap,
         /// The wrapped side.
@@ -70,14 +70,14 @@ pub(super) enum Shape<'a> {
         /// Relation index.
         rel: usize,
         /// The column.
-        column: String,
+        column: &'a str,
     },
     /// `column LIKE '%...'` (or `_`).
     LeadingWildcard {
         /// Relation index.
         rel: usize,
         /// The column.
-        column: String,
+        column: &'a str,
     },
     /// Anything else.
     Other,
@@ -204,7 +204,7 @@ fn classify<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Pred<'a> {
 }
 
 /// A bare column of the block: its relation and name.
-pub(super) fn local_column(model: &Model<'_>, block: usize, e: &Expr) -> Option<(usize, String)> {
+pub(super) fn local_column<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Option<(usize, &'a str)> {
     match expr::unnest(e) {
         Expr::Identifier(i) => match model.resolve(block, std::slice::from_ref(i)) {
             Resolved::Column(RelRef { block: b, rel }, name) if b == block => Some((rel, name)),
@@ -220,7 +220,7 @@ pub(super) fn local_column(model: &Model<'_>, block: usize, e: &Expr) -> Option<
 
 /// Whether `e` reads nothing of relation `rel` of the block (and holds no subquery); `Some(outer)` says
 /// whether it reads an enclosing block.
-fn free_of(model: &Model<'_>, block: usize, rel: usize, e: &Expr) -> Option<bool> {
+fn free_of<'a>(model: &Model<'a>, block: usize, rel: usize, e: &'a Expr) -> Option<bool> {
     if expr::has_subquery(e) {
         return None;
     }
@@ -335,7 +335,7 @@ fn compared<'a>(
 }
 
 /// Whether `value` reads nothing of the relation of `found`.
-fn local_value(model: &Model<'_>, block: usize, found: &Shape<'_>, value: &Expr) -> bool {
+fn local_value<'a>(model: &Model<'a>, block: usize, found: &Shape<'_>, value: &'a Expr) -> bool {
     match found {
         Shape::Column { rel, .. } | Shape::Wrapped { rel, .. } => free_of(model, block, *rel, value).is_some(),
         _ => false,
@@ -343,7 +343,7 @@ fn local_value(model: &Model<'_>, block: usize, found: &Shape<'_>, value: &Expr)
 }
 
 /// A column of one relation of the block inside a function call, arithmetic or a cast.
-pub(super) fn wrapped(model: &Model<'_>, block: usize, e: &Expr) -> Option<(usize, String, Wrap)> {
+pub(super) fn wrapped<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Option<(usize, &'a str, Wrap)> {
     let e = expr::unnest(e);
     let wrap = match e {
         Expr::Function(f) if !expr::is_aggregate_call(f) && f.over.is_none() => Wrap::Function(expr::function_name(f)),
@@ -360,7 +360,7 @@ pub(super) fn wrapped(model: &Model<'_>, block: usize, e: &Expr) -> Option<(usiz
         Expr::UnaryOp { op: UnaryOperator::Minus, .. } => Wrap::Arithmetic,
         _ => return None,
     };
-    let mut found: Option<(usize, String)> = None;
+    let mut found: Option<(usize, &'a str)> = None;
     for r in model.columns(block, e) {
         match r {
             Resolved::Column(at, name) if at.block == block => match &found {

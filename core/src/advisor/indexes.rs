@@ -50,7 +50,8 @@ impl<'a> Analysis<'a> {
                 if covered(&names, eq_count, &info.keys) || out.iter().any(|(r, _)| same(r, &info.name, &names)) {
                     continue;
                 }
-                let key = Key { name: "candidate".into(), parts: names.clone(), unique: false };
+                let key =
+                    Key { name: "candidate".into(), parts: names.iter().map(String::as_str).collect(), unique: false };
                 let outer: Vec<&TableInfo<'_>> =
                     costs.tables.iter().filter(|t| t.block == info.block && t.returned < info.returned).collect();
                 let choice = self.access(info, &outer, costs, Some(&key));
@@ -108,7 +109,8 @@ impl<'a> Analysis<'a> {
             let sel = self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, &[*i]);
             match &p.shape {
                 Shape::Column { column, usage, .. } => {
-                    let part = Part { text: column.clone(), expression: false, prefix: *usage == Use::Prefix, sel };
+                    let part =
+                        Part { text: (*column).to_owned(), expression: false, prefix: *usage == Use::Prefix, sel };
                     match usage {
                         Use::Eq => eq.push(part),
                         Use::Range | Use::Prefix => ranges.push(part),
@@ -193,7 +195,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// The index name and its CREATE INDEX statement in the database's dialect.
-    fn ddl(&self, table: &str, parts: &[Part], existing: &[Key]) -> (String, String) {
+    fn ddl(&self, table: &str, parts: &[Part], existing: &[Key<'_>]) -> (String, String) {
         let mut name = index_name(table, parts);
         if existing.iter().any(|k| k.name.eq_ignore_ascii_case(&name)) {
             name = format!("{}_2", &name[..name.len().min(MAX_NAME - 2)]);
@@ -248,12 +250,12 @@ impl<'a> Analysis<'a> {
 
 /// Whether an existing key serves `parts`: its first `eq_count` columns are the equality columns in any order,
 /// and the rest of `parts` follows in order.
-fn covered(parts: &[String], eq_count: usize, keys: &[Key]) -> bool {
+fn covered(parts: &[String], eq_count: usize, keys: &[Key<'_>]) -> bool {
     keys.iter().any(|k| {
         if k.parts.len() < parts.len() {
             return false;
         }
-        let same = |a: &String, b: &String| same_part(a, b);
+        let same = |a: &String, b: &&str| same_part(a, b);
         let eq_ok = parts[..eq_count].iter().all(|p| k.parts[..eq_count].iter().any(|q| same(p, q)));
         let rest_ok = parts[eq_count..].iter().zip(&k.parts[eq_count..]).all(|(p, q)| same(p, q));
         eq_ok && rest_ok

@@ -203,8 +203,8 @@ fn statistics_label(context: &Context<'_>, tables: &[TableCost]) -> String {
     .into()
 }
 
-/// A memoised selectivity: block, table alias, predicate indexes.
-type SelectivityKey = (usize, String, Vec<usize>);
+/// A memoised selectivity: block and predicate indexes (sorted).
+type SelectivityKey = (usize, Vec<usize>);
 
 /// One query under analysis.
 pub(super) struct Analysis<'a> {
@@ -213,6 +213,8 @@ pub(super) struct Analysis<'a> {
     preds: Vec<Vec<facts::Pred<'a>>>,
     /// Per block: whether it reads an enclosing block's columns.
     correlated: Vec<bool>,
+    /// Per block: whether its select list aggregates.
+    aggregates: Vec<bool>,
     source: sql::Source<'a>,
     estimator: Estimator<'a>,
     estimate: Option<Estimate>,
@@ -227,6 +229,11 @@ impl<'a> Analysis<'a> {
     fn new(sql: &'a str, query: &'a Query, context: &'a Context<'a>) -> Self {
         let model = model::Model::build(query, context.catalog);
         let preds = (0..model.blocks.len()).map(|b| facts::preds(&model, b, context.dialect)).collect();
+        let aggregates = model
+            .blocks
+            .iter()
+            .map(|b| b.select.projection.iter().filter_map(model::item_expr).any(expr::has_aggregate))
+            .collect();
         let correlated = (0..model.blocks.len())
             .map(|b| matches!(model.blocks[b].role, model::Role::Subquery(_)) && model.is_correlated(b))
             .collect();
@@ -240,6 +247,7 @@ impl<'a> Analysis<'a> {
             model,
             preds,
             correlated,
+            aggregates,
             source: sql::Source::new(sql),
             estimator,
             estimate,

@@ -96,9 +96,9 @@ pub(super) struct Rel<'a> {
     pub(super) span: Span,
 }
 
-impl Rel<'_> {
+impl<'a> Rel<'a> {
     /// The catalog table, for a base table the catalog knows.
-    pub(super) fn table(&self) -> Option<&Table> {
+    pub(super) fn table(&self) -> Option<&'a Table> {
         match &self.source {
             Source::Table(t) => *t,
             _ => None,
@@ -133,10 +133,10 @@ impl Rel<'_> {
     }
 
     /// The column's name as the catalog spells it (as written otherwise).
-    fn canonical(&self, column: &str) -> String {
+    fn canonical(&self, column: &'a str) -> &'a str {
         match self.table().and_then(|t| t.column(column)) {
-            Some(c) => c.name.clone(),
-            None => column.to_owned(),
+            Some(c) => &c.name,
+            None => column,
         }
     }
 }
@@ -206,9 +206,9 @@ pub(super) struct RelRef {
 
 /// What a column reference means.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Resolved {
+pub(super) enum Resolved<'a> {
     /// A column of a relation.
-    Column(RelRef, String),
+    Column(RelRef, &'a str),
     /// A double-quoted word SQLite reads as a string (no column has that name).
     Text,
     /// Unknown or ambiguous.
@@ -231,7 +231,7 @@ impl<'a> Model<'a> {
     }
 
     /// What the identifier chain `idents`, written in block `block`, refers to.
-    pub(super) fn resolve(&self, block: usize, idents: &[Ident]) -> Resolved {
+    pub(super) fn resolve(&self, block: usize, idents: &'a [Ident]) -> Resolved<'a> {
         match idents {
             [] => Resolved::Unknown,
             [single] => self.resolve_bare(block, single),
@@ -250,7 +250,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn resolve_bare(&self, block: usize, ident: &Ident) -> Resolved {
+    fn resolve_bare(&self, block: usize, ident: &'a Ident) -> Resolved<'a> {
         let name = ident.value.as_str();
         let mut current = Some(block);
         while let Some(b) = current {
@@ -279,7 +279,7 @@ impl<'a> Model<'a> {
     }
 
     /// The column references of `expr` written in `block` (outside subqueries), resolved.
-    pub(super) fn columns(&self, block: usize, expr: &Expr) -> Vec<Resolved> {
+    pub(super) fn columns(&self, block: usize, expr: &'a Expr) -> Vec<Resolved<'a>> {
         expr::references(expr).into_iter().map(|idents| self.resolve(block, idents)).collect()
     }
 

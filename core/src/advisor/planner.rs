@@ -28,7 +28,7 @@ pub(super) fn descent_cost(rows: f64) -> f64 {
 /// Cost of fetching `tuples` rows of `info`'s table through index `key`: index pages and entries, heap pages
 /// (Mackert-Lohman for random fetches, interpolated by the correlation squared towards a sequential range) or
 /// a bitmap heap scan, whichever is cheaper, and the remaining conditions per row.
-pub(super) fn index_cost(info: &TableInfo<'_>, tuples: f64, corr: f64, quals: usize, key: &Key) -> f64 {
+pub(super) fn index_cost(info: &TableInfo<'_>, tuples: f64, corr: f64, quals: usize, key: &Key<'_>) -> f64 {
     let tuples = tuples.clamp(1.0, info.rows.max(1.0));
     let sel = tuples / info.rows.max(1.0);
     let key_width = 8.0 * key.parts.len() as f64;
@@ -73,31 +73,33 @@ pub(super) fn row_width(table: Option<&Table>, stats: Option<&TableStats>) -> f6
 
 /// The index keys a table has: its primary key, unique constraints, indexes and (MySQL, which indexes them
 /// itself) its foreign keys.
-pub(super) fn existing_keys(table: &Table, dialect: Dialect) -> Vec<Key> {
+pub(super) fn existing_keys(table: &Table, dialect: Dialect) -> Vec<Key<'_>> {
+    fn parts(columns: &[String]) -> Vec<&str> {
+        columns.iter().map(String::as_str).collect()
+    }
     let mut keys = Vec::new();
     if !table.primary_key.is_empty() {
-        keys.push(Key { name: format!("{}_pkey", table.name), parts: table.primary_key.clone(), unique: true });
+        let name = format!("{}_pkey", table.name).into();
+        keys.push(Key { name, parts: parts(&table.primary_key), unique: true });
     }
     for (i, columns) in table.unique.iter().enumerate() {
-        keys.push(Key { name: format!("{}_unique_{}", table.name, i + 1), parts: columns.clone(), unique: true });
+        let name = format!("{}_unique_{}", table.name, i + 1).into();
+        keys.push(Key { name, parts: parts(columns), unique: true });
     }
     for index in &table.indexes {
-        keys.push(Key { name: index.name.clone(), parts: index.columns.clone(), unique: index.unique });
+        keys.push(Key { name: index.name.as_str().into(), parts: parts(&index.columns), unique: index.unique });
     }
     if dialect == Dialect::Mysql {
         for fk in &table.foreign_keys {
-            keys.push(Key {
-                name: format!("{}_fk_{}", table.name, fk.columns.join("_")),
-                parts: fk.columns.clone(),
-                unique: false,
-            });
+            let name = format!("{}_fk_{}", table.name, fk.columns.join("_")).into();
+            keys.push(Key { name, parts: parts(&fk.columns), unique: false });
         }
     }
     keys
 }
 
 /// Whether `parts` starts with `prefix` (names compared ignoring case).
-pub(super) fn starts_with(parts: &[String], prefix: &[String]) -> bool {
+pub(super) fn starts_with(parts: &[&str], prefix: &[String]) -> bool {
     parts.len() >= prefix.len() && parts.iter().zip(prefix).all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 

@@ -162,7 +162,7 @@ impl<'a> Analysis<'a> {
                     } else {
                         continue;
                     };
-                    keys.push(mine.1.clone());
+                    keys.push(mine.1.to_owned());
                     partners.push(other.0);
                 }
             }

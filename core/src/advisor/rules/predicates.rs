@@ -173,7 +173,7 @@ impl<'a> Analysis<'a> {
                     .columns(b, branch)
                     .into_iter()
                     .filter_map(|r| match r {
-                        Resolved::Column(at, name) if at.block == b => Some((at.rel, name)),
+                        Resolved::Column(at, name) if at.block == b => Some((at.rel, name.to_owned())),
                         _ => None,
                     })
                     .collect();

@@ -232,7 +232,7 @@ impl<'a> Analysis<'a> {
                     if let Some((r, c)) = facts::local_column(&self.model, b, e)
                         && r == rel
                     {
-                        out.push(c);
+                        out.push(c.to_owned());
                     }
                 }
                 _ => {}
