@@ -84,7 +84,7 @@ impl<'a> Analysis<'a> {
                     ));
                 }
                 Shape::JoinEq { left, right } if self.dialect != Dialect::Sqlite => {
-                    let (Some(a), Some(c)) = (class_of(left.0, &left.1), class_of(right.0, &right.1)) else { continue };
+                    let (Some(a), Some(c)) = (class_of(left.0, left.1), class_of(right.0, right.1)) else { continue };
                     let text = |x: TypeClass| x == TypeClass::Text;
                     let number = |x: TypeClass| x.is_numeric();
                     if !((text(a) && number(c)) || (number(a) && text(c))) {
@@ -152,7 +152,7 @@ impl<'a> Analysis<'a> {
                     self.sized(4, n),
                     e,
                     message,
-                    wildcard_suggestion(self.dialect, table, &column),
+                    wildcard_suggestion(self.dialect, table, column),
                     Some(table),
                 ));
             });
@@ -241,20 +241,20 @@ impl<'a> Analysis<'a> {
         let Some((rel, column)) = facts::local_column(&self.model, b, item) else { return };
         let relation = &blk.rels[rel];
         let Some(table) = relation.table() else { return };
-        let nullable = table.column(&column).is_some_and(|c| c.nullable)
-            && !table.primary_key.iter().any(|k| k.eq_ignore_ascii_case(&column));
+        let nullable = table.column(column).is_some_and(|c| c.nullable)
+            && !table.primary_key.iter().any(|k| k.eq_ignore_ascii_case(column));
         let excluded = self.preds[b].iter().any(|p| match expr::unnest(p.expr) {
             Expr::IsNotNull(inner) => facts::local_column(&self.model, b, inner)
-                .is_some_and(|(r, c)| r == rel && c.eq_ignore_ascii_case(&column)),
+                .is_some_and(|(r, c)| r == rel && c.eq_ignore_ascii_case(column)),
             _ => false,
         });
         // An inner join or comparison on the column also drops its NULLs.
         let filtered = self.preds[b].iter().any(|p| match &p.shape {
             Shape::Column { rel: r, column: c, .. } => {
-                *r == rel && c.eq_ignore_ascii_case(&column) && !matches!(p.expr, Expr::IsNull(_))
+                *r == rel && c.eq_ignore_ascii_case(column) && !matches!(p.expr, Expr::IsNull(_))
             }
             Shape::JoinEq { left, right } => {
-                [left, right].iter().any(|(r, c)| *r == rel && c.eq_ignore_ascii_case(&column))
+                [left, right].iter().any(|(r, c)| *r == rel && c.eq_ignore_ascii_case(column))
             }
             _ => false,
         });
