@@ -105,6 +105,9 @@ fn render(result: &Result<Report, Error>) -> String {
         let _ = writeln!(out, "  message: {}", f.message);
         let _ = writeln!(out, "  suggestion: {}", f.suggestion);
     }
+    for (code, n) in &report.omitted {
+        let _ = writeln!(out, "omitted {n} more {code}");
+    }
     for b in &report.bottlenecks {
         let _ = writeln!(out, "bottleneck {} {} ({}) severity {}", b.rank, b.kind, b.code, b.severity);
     }

@@ -101,12 +101,26 @@ impl<'a> Analysis<'a> {
         let class = |column: &str| relation.table().and_then(|t| t.column(column)).map(|c| c.class());
         let mut eq: Vec<Part> = Vec::new();
         let mut ranges: Vec<Part> = Vec::new();
+        // Each column's selectivity is estimated once, from its first condition (enough to order the key).
+        let mut seen: Vec<(&str, f64)> = Vec::new();
         for i in &info.filters {
             let p = &preds[*i];
             if p.cast {
                 continue;
             }
-            let sel = self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, &[*i]);
+            let column = match &p.shape {
+                Shape::Column { column, .. } | Shape::Wrapped { column, .. } => *column,
+                _ => continue,
+            };
+            let sel = match seen.iter().find(|(c, _)| c.eq_ignore_ascii_case(column)) {
+                Some((_, sel)) => *sel,
+                None => {
+                    let sel =
+                        self.filter_selectivity(info.block, &info.name, &info.alias, info.stats, &info.keys, &[*i]);
+                    seen.push((column, sel));
+                    sel
+                }
+            };
             match &p.shape {
                 Shape::Column { column, usage, .. } => {
                     let part =

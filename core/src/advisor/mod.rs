@@ -184,6 +184,7 @@ fn not_a_query(statement: &Statement, text: &str, context: &Context<'_>) -> Repo
         meets_min_quality: true,
         statistics: statistics_label(context, &[]),
         findings: Vec::new(),
+        omitted: Default::default(),
         bottlenecks: Vec::new(),
         cost: None,
         indexes: Vec::new(),
@@ -270,7 +271,9 @@ impl<'a> Analysis<'a> {
         indexes.iter_mut().for_each(|r| r.queries = vec![0]);
         indexes = merge_recommendations(indexes, self.settings().max_index_recommendations);
         indexes.iter_mut().for_each(|r| r.queries.clear());
-        let mut findings = self.findings(&costs, &indexes);
+        let collected = self.findings(&costs, &indexes);
+        let omitted = collected.omitted();
+        let mut findings = collected.list;
         findings.sort_by(|a, b| {
             b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)).then_with(|| a.code.cmp(&b.code))
         });
@@ -309,6 +312,7 @@ impl<'a> Analysis<'a> {
             meets_min_quality: score >= min,
             statistics: statistics_label(self.context, &cost.tables),
             findings,
+            omitted,
             bottlenecks,
             cost: Some(cost),
             indexes,

@@ -37,8 +37,11 @@ pub struct Report {
     /// Where the numbers come from: `collected` (every table read has statistics), `partial`, `none`
     /// (PostgreSQL's defaults: 1,000 rows a table), `disabled` (`use_statistics = false`).
     pub statistics: String,
-    /// Findings, most severe first.
+    /// Findings, most severe first; at most ten of a code.
     pub findings: Vec<Finding>,
+    /// Findings found beyond the ten of their code, counted per code (not in the score).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub omitted: std::collections::BTreeMap<String, usize>,
     /// Findings at or above `bottleneck_severity_threshold`, ranked (1 = worst).
     pub bottlenecks: Vec<Bottleneck>,
     /// Estimated rows and cost.

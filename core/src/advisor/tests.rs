@@ -271,3 +271,13 @@ fn every_code_is_documented() {
     let sections = doc.lines().filter(|l| l.starts_with("### `")).count();
     assert_eq!(sections, codes::ALL.len(), "every documented code exists");
 }
+
+#[test]
+fn findings_of_one_code_are_capped_and_the_rest_counted() {
+    let conditions: Vec<String> = (0..25).map(|i| format!("c LIKE '%{i}'")).collect();
+    let sql = format!("SELECT id FROM big WHERE {}", conditions.join(" AND "));
+    let r = report(&sql, Dialect::Postgres, 1e6);
+    let wildcards = r.findings.iter().filter(|f| f.code == "leading_wildcard").count();
+    assert_eq!(wildcards, rules::MAX_PER_CODE);
+    assert_eq!(r.omitted.get("leading_wildcard"), Some(&15), "{:?}", r.omitted);
+}

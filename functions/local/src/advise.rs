@@ -179,6 +179,9 @@ fn render_report(r: &Report) -> String {
             let _ = writeln!(out, "      → {}", f.suggestion);
         }
     }
+    for (code, n) in &r.omitted {
+        let _ = writeln!(out, "  ... and {n} more {code} findings");
+    }
     if !r.bottlenecks.is_empty() {
         let _ = writeln!(out, "\nBottlenecks");
         for b in &r.bottlenecks {

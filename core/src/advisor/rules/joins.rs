@@ -6,13 +6,14 @@ use super::super::cost::{AccessKind, Costs};
 use super::super::expr::SubqueryKind;
 use super::super::facts::Shape;
 use super::super::model::{Clause, JoinKind, RelRef, Resolved, Role, Source};
-use super::super::{Analysis, Finding, IndexRecommendation};
+use super::super::{Analysis, IndexRecommendation};
+use super::Findings;
 use super::rows;
 use super::shape::unique_keys;
 use sqlparser::ast::{SelectItem, SelectItemQualifiedWildcardKind};
 
 impl<'a> Analysis<'a> {
-    pub(super) fn join_rules(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation], out: &mut Vec<Finding>) {
+    pub(super) fn join_rules(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation], out: &mut Findings) {
         for b in 0..self.model.blocks.len() {
             self.cartesian(b, costs, out);
             self.unused_joins(b, out);
@@ -21,7 +22,7 @@ impl<'a> Analysis<'a> {
         self.full_scans(costs, indexes, out);
     }
 
-    fn cartesian(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn cartesian(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         let n = blk.rels.len();
         if n < 2 {
@@ -47,8 +48,10 @@ impl<'a> Analysis<'a> {
         for (rel, _) in &blk.using {
             link(&mut group, *rel, rel.saturating_sub(1));
         }
-        // Relations linked through a subquery that reads both (`a.x IN (SELECT ... WHERE y = b.z)`).
-        for child in b + 1..self.model.blocks.len() {
+        // Relations linked through a subquery that reads both (`a.x IN (SELECT ... WHERE y = b.z)`), looked at
+        // only when the conditions leave the relations apart.
+        let apart = (1..n).any(|r| find(&mut group, r) != find(&mut group, 0));
+        for child in (b + 1..self.model.blocks.len()).filter(|_| apart) {
             if self.model.blocks[child].parent == Some(b) {
                 let refs: Vec<RelRef> = self.model.outer_refs(child).filter(|r| r.block == b).collect();
                 for w in refs.windows(2) {
@@ -70,6 +73,9 @@ impl<'a> Analysis<'a> {
         }
         // Report the first relation of the second group.
         let Some(second) = (0..n).find(|r| !single(*r) && find(&mut group, *r) != roots[0]) else { return };
+        if !out.room(&codes::CARTESIAN_PRODUCT) {
+            return;
+        }
         let rel = &blk.rels[second];
         let first_names: Vec<&str> = (0..n)
             .filter(|r| !single(*r) && find(&mut group, *r) == roots[0])
@@ -130,7 +136,7 @@ impl<'a> Analysis<'a> {
         None
     }
 
-    fn unused_joins(&self, b: usize, out: &mut Vec<Finding>) {
+    fn unused_joins(&self, b: usize, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         if blk.rels.len() < 2 {
             return;
@@ -174,7 +180,7 @@ impl<'a> Analysis<'a> {
             let unique = unique_keys(table)
                 .into_iter()
                 .any(|k| k.iter().all(|c| keys.iter().any(|j| j.eq_ignore_ascii_case(c))));
-            if !unique {
+            if !unique || !out.room(&codes::UNUSED_JOIN) {
                 continue;
             }
             let left = rel.join == JoinKind::Left;
@@ -258,12 +264,15 @@ impl<'a> Analysis<'a> {
         true
     }
 
-    fn correlated(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn correlated(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         let (Role::Subquery(SubqueryKind::Scalar), Some(holder)) = (blk.role, blk.holder) else { return };
         if !matches!(blk.clause, Clause::Projection | Clause::Where | Clause::Having | Clause::OrderBy)
             || !self.correlated[b]
         {
+            return;
+        }
+        if !out.room(&codes::CORRELATED_SUBQUERY) {
             return;
         }
         let executions = costs.block_executions[b];
@@ -295,10 +304,13 @@ impl<'a> Analysis<'a> {
         })
     }
 
-    fn full_scans(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation], out: &mut Vec<Finding>) {
+    fn full_scans(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation], out: &mut Findings) {
         let large = self.settings().large_table_rows as f64;
         for t in &costs.tables {
             if t.choice.kind != AccessKind::FullScan || t.rows < large || t.choice.read * t.executions < large {
+                continue;
+            }
+            if !out.room(&codes::FULL_TABLE_SCAN) {
                 continue;
             }
             let rel = &self.model.blocks[t.block].rels[t.rel];

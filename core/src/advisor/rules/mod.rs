@@ -16,9 +16,9 @@ use sqlparser::tokenizer::Span;
 const SNIPPET_CHARS: usize = 120;
 
 impl<'a> Analysis<'a> {
-    /// Every finding of the query.
-    pub(super) fn findings(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation]) -> Vec<Finding> {
-        let mut out = Vec::new();
+    /// Every finding of the query (at most [`MAX_PER_CODE`] of a code).
+    pub(super) fn findings(&self, costs: &Costs<'_>, indexes: &[IndexRecommendation]) -> Findings {
+        let mut out = Findings::default();
         self.shape_rules(costs, &mut out);
         self.predicate_rules(costs, &mut out);
         self.join_rules(costs, indexes, &mut out);
@@ -64,7 +64,9 @@ impl<'a> Analysis<'a> {
         suggestion: String,
         table: Option<&str>,
     ) -> Finding {
-        self.finding(code, severity, super::expr::span(e), &super::expr::text(e), message, suggestion, table)
+        let span = super::expr::span(e);
+        let text = Lazy(|| super::expr::text(e));
+        self.finding(code, severity, span, &text, message, suggestion, table)
     }
 
     /// `base`, raised by one when `rows` reaches a tenth of `large_table_rows`, by two at `large_table_rows`,
@@ -81,6 +83,54 @@ impl<'a> Analysis<'a> {
             0
         };
         (base + bump).min(10)
+    }
+}
+
+/// Findings of one code reported at most; further ones are only counted (`Report::omitted`): a generated
+/// query repeating one mistake a hundred times needs ten examples, not a hundred messages.
+pub(super) const MAX_PER_CODE: usize = 10;
+
+/// The findings of one analysis, capped per code. Rules ask for [`Findings::room`] before composing a finding, so
+/// findings past the cap cost no formatting.
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    pub(super) list: Vec<Finding>,
+    seen: Vec<(&'static str, usize)>,
+}
+
+impl Findings {
+    /// Counts one more finding of `code`; whether it is to be reported.
+    pub(super) fn room(&mut self, code: &Code) -> bool {
+        let n = match self.seen.iter_mut().find(|(c, _)| *c == code.code) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.seen.push((code.code, 1));
+                1
+            }
+        };
+        n <= MAX_PER_CODE
+    }
+
+    /// Adds a finding [`Findings::room`] allowed.
+    pub(super) fn push(&mut self, finding: Finding) {
+        self.list.push(finding);
+    }
+
+    /// Findings counted but not reported, per code.
+    pub(super) fn omitted(&self) -> std::collections::BTreeMap<String, usize> {
+        self.seen.iter().filter(|(_, n)| *n > MAX_PER_CODE).map(|(c, n)| ((*c).to_owned(), n - MAX_PER_CODE)).collect()
+    }
+}
+
+/// Text computed only when displayed (a finding quotes it only when the source text cannot).
+struct Lazy<F>(F);
+
+impl<F: Fn() -> String> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.0)())
     }
 }
 

@@ -1,18 +1,19 @@
 //! Conditions: columns hidden from their indexes (functions, arithmetic, casts, leading wildcards), implicit
 //! conversions, OR across columns, `= NULL`, `NOT IN` over a nullable subquery.
 
+use super::super::Analysis;
 use super::super::codes;
 use super::super::cost::Costs;
 use super::super::expr::{self, SubqueryKind};
 use super::super::facts::{self, Shape, Wrap};
 use super::super::model::{Resolved, Role};
-use super::super::{Analysis, Finding};
+use super::Findings;
 use super::rows;
 use crate::catalog::{Dialect, TypeClass};
 use sqlparser::ast::{BinaryOperator, Expr, SelectItem, Value};
 
 impl<'a> Analysis<'a> {
-    pub(super) fn predicate_rules(&self, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn predicate_rules(&self, costs: &Costs<'_>, out: &mut Findings) {
         for b in 0..self.model.blocks.len() {
             self.wrapped_columns(b, costs, out);
             self.implicit_casts(b, costs, out);
@@ -28,7 +29,7 @@ impl<'a> Analysis<'a> {
         costs.table(b, rel).map_or(0.0, |t| t.rows)
     }
 
-    fn wrapped_columns(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn wrapped_columns(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         for p in &self.preds[b] {
             let Shape::Wrapped { rel, column, wrap, side, .. } = &p.shape else { continue };
@@ -43,12 +44,19 @@ impl<'a> Analysis<'a> {
                     continue;
                 }
             }
+            let code = match wrap {
+                Wrap::Arithmetic => &codes::NON_SARGABLE_ARITHMETIC,
+                _ => &codes::NON_SARGABLE_FUNCTION,
+            };
+            if !out.room(code) {
+                continue;
+            }
             let table = relation.table_name();
             let n = self.rel_rows(costs, b, *rel);
-            let (code, what) = match wrap {
-                Wrap::Arithmetic => (&codes::NON_SARGABLE_ARITHMETIC, "arithmetic".to_owned()),
-                Wrap::Function(f) => (&codes::NON_SARGABLE_FUNCTION, format!("{f}()")),
-                Wrap::Cast(t) => (&codes::NON_SARGABLE_FUNCTION, format!("a cast to {t}")),
+            let what = match wrap {
+                Wrap::Arithmetic => "arithmetic".to_owned(),
+                Wrap::Function(f) => format!("{f}()"),
+                Wrap::Cast(t) => format!("a cast to {t}"),
             };
             let message = format!(
                 "{table}.{column} is inside {what}, so no index on {column} can serve this condition: it is evaluated on \
@@ -60,14 +68,14 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn implicit_casts(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn implicit_casts(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         let class_of =
             |rel: usize, column: &str| blk.rels[rel].table().and_then(|t| t.column(column)).map(|c| c.class());
         for p in &self.preds[b] {
             match &p.shape {
                 Shape::Column { rel, column, value: Some(value), .. } => {
-                    if !p.cast {
+                    if !p.cast || !out.room(&codes::IMPLICIT_CAST) {
                         continue;
                     }
                     let Some(class) = class_of(*rel, column) else { continue };
@@ -87,7 +95,7 @@ impl<'a> Analysis<'a> {
                     let (Some(a), Some(c)) = (class_of(left.0, left.1), class_of(right.0, right.1)) else { continue };
                     let text = |x: TypeClass| x == TypeClass::Text;
                     let number = |x: TypeClass| x.is_numeric();
-                    if !((text(a) && number(c)) || (number(a) && text(c))) {
+                    if !((text(a) && number(c)) || (number(a) && text(c))) || !out.room(&codes::IMPLICIT_CAST) {
                         continue;
                     }
                     let (lt, rt) = (blk.rels[left.0].table_name(), blk.rels[right.0].table_name());
@@ -120,7 +128,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn leading_wildcards(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn leading_wildcards(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         let conditions = blk.select.selection.iter().chain(blk.on.iter().map(|(_, e)| *e));
         for condition in conditions {
@@ -137,7 +145,7 @@ impl<'a> Analysis<'a> {
                 let column = facts::local_column(&self.model, b, inner)
                     .or_else(|| facts::wrapped(&self.model, b, inner).map(|w| (w.0, w.1)));
                 let Some((rel, column)) = column else { return };
-                if !blk.rels[rel].is_base() {
+                if !blk.rels[rel].is_base() || !out.room(&codes::LEADING_WILDCARD) {
                     return;
                 }
                 let table = blk.rels[rel].table_name();
@@ -159,7 +167,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn or_across_columns(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn or_across_columns(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         for p in &self.preds[b] {
             let branches = expr::disjuncts(p.expr);
@@ -187,6 +195,9 @@ impl<'a> Analysis<'a> {
             if sets.iter().any(Vec::is_empty) || sets.windows(2).all(|w| same(&w[0], &w[1])) {
                 continue;
             }
+            if !out.room(&codes::OR_ACROSS_COLUMNS) {
+                continue;
+            }
             let mut named: Vec<String> =
                 sets.iter().flatten().map(|(rel, column)| format!("{}.{column}", blk.rels[*rel].alias)).collect();
             named.sort();
@@ -206,7 +217,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn null_comparisons(&self, b: usize, out: &mut Vec<Finding>) {
+    fn null_comparisons(&self, b: usize, out: &mut Findings) {
         for e in self.model.block_exprs(b) {
             expr::walk(e, &mut |e| {
                 let Expr::BinaryOp { left, op: op @ (BinaryOperator::Eq | BinaryOperator::NotEq), right } = e else {
@@ -218,6 +229,9 @@ impl<'a> Analysis<'a> {
                     (true, false) => right,
                     _ => return,
                 };
+                if !out.room(&codes::EQ_NULL) {
+                    return;
+                }
                 let (never, fix) = match op {
                     BinaryOperator::Eq => ("= NULL", format!("{} IS NULL", expr::text(other))),
                     _ => ("<> NULL", format!("{} IS NOT NULL", expr::text(other))),
@@ -230,7 +244,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn not_in_nullable(&self, b: usize, out: &mut Vec<Finding>) {
+    fn not_in_nullable(&self, b: usize, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         let (Role::Subquery(SubqueryKind::In { negated: true }), Some(holder)) = (blk.role, blk.holder) else { return };
         let Some(SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) =
@@ -258,7 +272,7 @@ impl<'a> Analysis<'a> {
             }
             _ => false,
         });
-        if !nullable || excluded || filtered {
+        if !nullable || excluded || filtered || !out.room(&codes::NOT_IN_NULLABLE) {
             return;
         }
         let Expr::InSubquery { expr: left, .. } = holder else { return };

@@ -1,12 +1,13 @@
 //! The query's shape: `SELECT *`, results without LIMIT, random order, deep OFFSET, DISTINCT over unique keys,
 //! UNION where UNION ALL suffices, HAVING conditions that belong in WHERE, deeply nested subqueries.
 
+use super::super::Analysis;
 use super::super::codes;
 use super::super::cost::Costs;
 use super::super::expr::{self, SubqueryKind};
 use super::super::facts::{self, Shape, Use};
 use super::super::model::{Resolved, Role, Source};
-use super::super::{Analysis, Finding};
+use super::Findings;
 use super::{is_bounded, limit_offset, offset_expr, rows};
 use crate::catalog::Table;
 use sqlparser::ast::{
@@ -22,7 +23,7 @@ const DEEP_NESTING: usize = 3;
 const RANDOM: &[&str] = &["rand", "random", "newid", "uuid", "gen_random_uuid", "uuid_generate_v4", "random_uuid"];
 
 impl<'a> Analysis<'a> {
-    pub(super) fn shape_rules(&self, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn shape_rules(&self, costs: &Costs<'_>, out: &mut Findings) {
         for b in 0..self.model.blocks.len() {
             self.select_star(b, out);
             self.random_order(b, costs, out);
@@ -35,7 +36,7 @@ impl<'a> Analysis<'a> {
         self.unions(self.query.body.as_ref(), out);
     }
 
-    fn select_star(&self, b: usize, out: &mut Vec<Finding>) {
+    fn select_star(&self, b: usize, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         if matches!(blk.role, Role::Subquery(SubqueryKind::Exists { .. })) {
             return;
@@ -48,6 +49,9 @@ impl<'a> Analysis<'a> {
                 }
                 _ => continue,
             };
+            if !out.room(&codes::SELECT_STAR) {
+                continue;
+            }
             let tables: Vec<&Table> = blk
                 .rels
                 .iter()
@@ -77,7 +81,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn unbounded(&self, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn unbounded(&self, costs: &Costs<'_>, out: &mut Findings) {
         if is_bounded(self.query) || self.model.blocks.iter().any(|b| b.role == Role::Top && b.select.top.is_some()) {
             return;
         }
@@ -100,6 +104,9 @@ impl<'a> Analysis<'a> {
             5
         };
         let Some(first) = self.model.blocks.first() else { return };
+        if !out.room(&codes::UNBOUNDED_RESULT) {
+            return;
+        }
         let message = format!(
             "no LIMIT: the query returns an estimated {} rows from {} ({} rows)",
             rows(returned),
@@ -120,11 +127,11 @@ impl<'a> Analysis<'a> {
         ));
     }
 
-    fn random_order(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn random_order(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         for item in blk.order_by() {
             let random = matches!(expr::unnest(&item.expr), Expr::Function(f) if RANDOM.contains(&expr::function_name(f).as_str()));
-            if !random {
+            if !random || !out.room(&codes::ORDER_BY_RANDOM) {
                 continue;
             }
             let n = costs.block_rows[b];
@@ -152,7 +159,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn deep_offsets(&self, out: &mut Vec<Finding>) {
+    fn deep_offsets(&self, out: &mut Findings) {
         let mut queries: Vec<&sqlparser::ast::Query> = self.model.blocks.iter().map(|b| b.query).collect();
         queries.push(self.query);
         queries.sort_by_key(|q| *q as *const _ as usize);
@@ -170,6 +177,9 @@ impl<'a> Analysis<'a> {
                 4
             };
             let Some(e) = offset_expr(query) else { continue };
+            if !out.room(&codes::DEEP_OFFSET) {
+                continue;
+            }
             let message = format!(
                 "OFFSET {}: every page reads and throws away the {} rows before it",
                 rows(offset),
@@ -182,7 +192,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn distinct_over_unique(&self, b: usize, out: &mut Vec<Finding>) {
+    fn distinct_over_unique(&self, b: usize, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         if !matches!(blk.select.distinct, Some(Distinct::Distinct)) || !blk.group_by().is_empty() || blk.rels.is_empty()
         {
@@ -199,6 +209,9 @@ impl<'a> Analysis<'a> {
                 return;
             };
             covered.push(format!("{} ({})", table.name, key.join(", ")));
+        }
+        if !out.room(&codes::DISTINCT_OVER_UNIQUE) {
+            return;
         }
         let message = format!(
             "DISTINCT over rows that are already distinct: the select list holds a unique key of {}",
@@ -241,7 +254,7 @@ impl<'a> Analysis<'a> {
         out
     }
 
-    fn having_without_aggregate(&self, b: usize, costs: &Costs<'_>, out: &mut Vec<Finding>) {
+    fn having_without_aggregate(&self, b: usize, costs: &Costs<'_>, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         let Some(having) = &blk.select.having else { return };
         let groups: Vec<Resolved> = blk.group_by().iter().flat_map(|e| self.model.columns(b, e)).collect();
@@ -255,7 +268,7 @@ impl<'a> Analysis<'a> {
             let refs = self.model.columns(b, conjunct);
             let grouped = !refs.is_empty()
                 && refs.iter().all(|r| matches!(r, Resolved::Column(at, _) if at.block == b) && groups.contains(r));
-            if !grouped {
+            if !grouped || !out.room(&codes::HAVING_WITHOUT_AGGREGATE) {
                 continue;
             }
             let conjunct_text = expr::text(conjunct);
@@ -271,12 +284,15 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn nested(&self, b: usize, out: &mut Vec<Finding>) {
+    fn nested(&self, b: usize, out: &mut Findings) {
         let blk = &self.model.blocks[b];
         if blk.depth != DEEP_NESTING || !matches!(blk.role, Role::Subquery(_)) {
             return;
         }
         let Some(holder) = blk.holder else { return };
+        if !out.room(&codes::NESTED_SUBQUERIES) {
+            return;
+        }
         let message = format!("subqueries nested {} levels deep", blk.depth);
         let suggestion =
             "Flatten into joins, or name the inner steps with WITH so each is written (and planned) once.".to_owned();
@@ -284,7 +300,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// UNION (without ALL) whose branches provably cannot return the same row, and return distinct rows each.
-    fn unions(&self, body: &'a SetExpr, out: &mut Vec<Finding>) {
+    fn unions(&self, body: &'a SetExpr, out: &mut Findings) {
         let SetExpr::SetOperation { left, op, set_quantifier, right } = body else {
             if let SetExpr::Query(q) = body {
                 self.unions(&q.body, out);
@@ -303,6 +319,9 @@ impl<'a> Analysis<'a> {
             return;
         }
         let Some(why) = self.disjoint(lb, rb) else { return };
+        if !out.room(&codes::UNION_WITHOUT_ALL) {
+            return;
+        }
         let message = format!(
             "UNION removes duplicates with a sort or hash of both branches, but they cannot overlap ({why}) and each \
              returns distinct rows"
