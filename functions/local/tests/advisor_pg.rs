@@ -111,6 +111,8 @@ struct Tried {
     estimated: f64,
     before: f64,
     after: f64,
+    /// The plans' node types before and after, for the report of the misses.
+    plans: (String, String),
 }
 
 impl Tried {
@@ -179,6 +181,7 @@ fn recommended_indexes_lower_postgres_costs() {
                 duplicates.push(format!("{db}.{table} ({}) duplicates {name}", columns.join(", ")));
             }
             let before = explain(&rt, client(db), sql);
+            let plan_before = plan(&rt, client(db), sql);
             let ddl = rec["ddl"].as_str().expect("ddl");
             rt.block_on(client(db).batch_execute(ddl)).unwrap_or_else(|e| panic!("{ddl}: {e}"));
             if columns.iter().any(|c| c.contains('(')) {
@@ -186,10 +189,11 @@ fn recommended_indexes_lower_postgres_costs() {
                 rt.block_on(client(db).batch_execute(&format!("ANALYZE {table}"))).expect("analyze");
             }
             let after = explain(&rt, client(db), sql);
+            let plan_after = plan(&rt, client(db), sql);
             let name = rec["name"].as_str().expect("name");
             rt.block_on(client(db).batch_execute(&format!("DROP INDEX {name}"))).expect("drop index");
             let estimated = rec["benefit"]["reduction"].as_f64().unwrap_or(0.0);
-            tried.push(Tried { db, sql, table, columns, estimated, before, after });
+            tried.push(Tried { db, sql, table, columns, estimated, before, after, plans: (plan_before, plan_after) });
         }
     }
 
@@ -219,6 +223,9 @@ fn recommended_indexes_lower_postgres_costs() {
     );
     for q in &without {
         println!("no recommendation: {q}");
+    }
+    for t in tried.iter().filter(|t| t.reduction() < 0.5) {
+        println!("under 50%: {}: {}\n  plan before: {}\n  plan after:  {}", t.db, t.sql, t.plans.0, t.plans.1);
     }
     assert!(duplicates.is_empty(), "recommendations duplicate existing indexes: {duplicates:#?}");
     assert!(queries_with >= 20, "only {queries_with} of {} slow queries got a recommendation", QUERIES.len());
@@ -252,6 +259,22 @@ fn explain(rt: &Runtime, client: &Client, sql: &str) -> f64 {
     let text = rows(rt, client, &format!("EXPLAIN (FORMAT JSON) {sql}"))[0][0].clone().expect("a plan");
     let plan: Value = serde_json::from_str(&text).expect("JSON plan");
     plan[0]["Plan"]["Total Cost"].as_f64().expect("Total Cost")
+}
+
+/// The plan as its node types, depth-first (`Limit > Index Scan [idx] > ...`).
+fn plan(rt: &Runtime, client: &Client, sql: &str) -> String {
+    let text = rows(rt, client, &format!("EXPLAIN (FORMAT JSON) {sql}"))[0][0].clone().expect("a plan");
+    let plan: Value = serde_json::from_str(&text).expect("JSON plan");
+    let mut out = Vec::new();
+    let mut stack = vec![&plan[0]["Plan"]];
+    while let Some(node) = stack.pop() {
+        let index = node["Index Name"].as_str().map(|i| format!(" [{i}]")).unwrap_or_default();
+        out.push(format!("{}{index}", node["Node Type"].as_str().unwrap_or("?")));
+        if let Some(children) = node["Plans"].as_array() {
+            stack.extend(children.iter().rev());
+        }
+    }
+    out.join(" > ")
 }
 
 /// Every index of `table` (primary keys and unique constraints included): name and key columns (expressions as
