@@ -424,6 +424,8 @@ mod tests {
             complexity_threshold = 7
             [nl2sql.advisor]
             min_quality_score = 60
+            max_index_recommendations = 3
+            analysis_timeout_seconds = 10
             [nl2sql.statistics]
             histogram_buckets = 50
             [nl2sql.refresh_manager]
@@ -442,6 +444,7 @@ mod tests {
         assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
         assert_eq!(c.nl2sql.agentic.complexity_threshold, 7);
         assert_eq!(c.nl2sql.advisor.min_quality_score, 60);
+        assert_eq!((c.nl2sql.advisor.max_index_recommendations, c.nl2sql.advisor.analysis_timeout_seconds), (3, 10));
         assert_eq!(c.nl2sql.statistics.histogram_buckets, 50);
         assert_eq!(c.nl2sql.refresh_manager.staleness_threshold, 60);
         assert_eq!(c.nl2sql.max_limit, 1000, "defaults fill the rest");

@@ -5,7 +5,8 @@
 //! platform, so it is pure — SQL, the catalog and the statistics in, a [`Report`] out — and cheap (tens of
 //! microseconds for a typical query, `core/benches/advisor.rs`). The pieces:
 //!
-//! - `model`: one block per SELECT, its FROM relations, column references resolved (correlations included);
+//! - `model` (built by `build`): one block per SELECT, its FROM relations, column references resolved
+//!   (correlations included);
 //! - `facts`: each WHERE/ON conjunct classified (`column = value`, a range, a join key, a wrapped column...);
 //! - `cost`, `access`, `planner`: per table the rows held, kept and read and the cheapest access PostgreSQL
 //!   would pick, priced with its cost formulas (the same choice prices a hypothetical index);
@@ -27,6 +28,7 @@
 
 mod access;
 pub mod api;
+mod build;
 pub mod codes;
 mod cost;
 mod expr;
