@@ -281,3 +281,28 @@ fn findings_of_one_code_are_capped_and_the_rest_counted() {
     assert_eq!(wildcards, rules::MAX_PER_CODE);
     assert_eq!(r.omitted.get("leading_wildcard"), Some(&15), "{:?}", r.omitted);
 }
+
+#[test]
+fn every_prefix_of_a_query_is_a_report_or_an_error_never_a_panic() {
+    // Cut short anywhere (between any two characters, inside quotes, names and non-ASCII text), SQL must give
+    // a report or a positioned error.
+    let queries = [
+        "WITH r AS (SELECT a, count(*) AS n FROM big WHERE c LIKE '%é%' GROUP BY a) SELECT x.id, (SELECT max(y.at) \
+         FROM big y WHERE y.a = x.a) FROM big x JOIN r ON r.a = x.a WHERE x.b NOT IN (SELECT b FROM big) AND \
+         lower(x.c) = 'ñandú' OR x.id = NULL ORDER BY random() LIMIT 10 OFFSET 5000",
+        "SELECT DISTINCT id FROM big WHERE extract(year FROM at) = 2024 UNION SELECT id FROM big WHERE a = 1",
+    ];
+    for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let catalog = catalog(dialect);
+        let stats = stats(1e6);
+        let context = Context::new(dialect, Some(&catalog), &stats, Settings::default());
+        for sql in queries {
+            for (cut, _) in sql.char_indices().skip(1) {
+                let prefix = &sql[..cut];
+                if let Err(e) = analyze(prefix, &context) {
+                    assert!(e.status() == 422 || e.status() == 400, "{dialect:?} {prefix}: {e}");
+                }
+            }
+        }
+    }
+}

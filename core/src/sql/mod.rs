@@ -270,7 +270,7 @@ impl Source<'_> {
         // A span that starts at a subquery's SELECT: include its opening parenthesis (and so, below, the rest).
         let head = &self.text[start..end.max(start)];
         let opened = self.text[..start].trim_end();
-        if opened.ends_with('(') && (head.len() >= 6 && head[..6].eq_ignore_ascii_case("select")) {
+        if opened.ends_with('(') && head.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select")) {
             start = opened.len() - 1;
         }
         let depth = |from: usize, to: usize| -> (i64, i64) {
@@ -297,6 +297,9 @@ impl Source<'_> {
                 b')' => close += 1,
                 _ => {}
             }
+        }
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
         }
         if start < end && bytes.get(start) == Some(&b'(')
             || self.text[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_')
