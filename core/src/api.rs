@@ -174,6 +174,9 @@ pub struct TranslateResponse {
     pub cost: f64,
     /// `hit` or `miss`.
     pub cache: String,
+    /// The code advisor's report on the SQL (absent when `[nl2sql.advisor] enabled = false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisor: Option<crate::advisor::Report>,
     /// Rows when `execute` was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<Rows>,
@@ -191,4 +194,37 @@ pub struct RegisterRequest {
     /// DDL text (CREATE TABLE, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, COMMENT ON).
     #[serde(default)]
     pub ddl: Option<String>,
+}
+
+/// POST /api/nl2sql/advisor/analyze.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisorAnalyzeRequest {
+    /// One SQL statement.
+    pub sql: String,
+    /// A registered database: its dialect, catalog and stored statistics are used.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// `postgres`, `mysql` or `sqlite` without a database (default `postgres`); with one, it must match.
+    #[serde(default)]
+    pub dialect: Option<String>,
+}
+
+/// POST /api/nl2sql/advisor/recommend-indexes: one statement (`sql`) or a workload (`queries`, also accepted
+/// as `workload`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisorRecommendRequest {
+    /// One SQL statement.
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// Many statements, analysed together and recommended for as a set.
+    #[serde(default, alias = "workload")]
+    pub queries: Option<Vec<String>>,
+    /// A registered database.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Dialect without a database.
+    #[serde(default)]
+    pub dialect: Option<String>,
 }

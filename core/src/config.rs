@@ -131,6 +131,11 @@ section!(
         bottleneck_severity_threshold: u8 = 6,
         /// Rows above which a full scan is a bottleneck.
         large_table_rows: u64 = 100_000,
+        /// Index recommendations returned at most (per analysis, and per workload).
+        max_index_recommendations: usize = 5,
+        /// Wall time a workload analysis (`recommend-indexes` with `queries`) may take, seconds; queries left
+        /// when it runs out are not analysed and the answer says `truncated`.
+        analysis_timeout_seconds: u64 = 5,
     }
 );
 
@@ -421,6 +426,8 @@ mod tests {
             complexity_threshold = 7
             [nl2sql.advisor]
             min_quality_score = 60
+            max_index_recommendations = 3
+            analysis_timeout_seconds = 10
             [nl2sql.statistics]
             histogram_buckets = 50
             [nl2sql.refresh_manager]
@@ -439,6 +446,7 @@ mod tests {
         assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
         assert_eq!(c.nl2sql.agentic.complexity_threshold, 7);
         assert_eq!(c.nl2sql.advisor.min_quality_score, 60);
+        assert_eq!((c.nl2sql.advisor.max_index_recommendations, c.nl2sql.advisor.analysis_timeout_seconds), (3, 10));
         assert_eq!(c.nl2sql.statistics.histogram_buckets, 50);
         assert_eq!(c.nl2sql.refresh_manager.staleness_threshold, 60);
         assert_eq!(c.nl2sql.max_limit, 1000, "defaults fill the rest");

@@ -7,6 +7,7 @@
 //! socket or reads the system clock.
 #![warn(missing_docs)]
 
+pub mod advisor;
 pub mod api;
 pub mod catalog;
 pub mod compat;
@@ -25,6 +26,7 @@ pub mod ports;
 pub mod router;
 pub mod skeleton;
 pub mod spider;
+pub mod sql;
 pub mod stats;
 pub mod time;
 pub mod translate;

@@ -16,6 +16,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health/readiness"),
     ("GET", "/health/startup"),
     ("POST", "/api/nl2sql/translate"),
+    ("POST", "/api/nl2sql/advisor/analyze"),
+    ("POST", "/api/nl2sql/advisor/recommend-indexes"),
     ("GET", "/api/nl2sql/databases"),
     ("GET", "/api/nl2sql/databases/{}"),
     ("PUT", "/api/nl2sql/databases/{}"),
@@ -57,6 +59,8 @@ async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
             let body: TranslateRequest = req.json()?;
             Ok(Response::json(200, &translate::translate(ports, tenant, &body).await?))
         }
+        ("POST", "/api/nl2sql/advisor/analyze") => crate::advisor::api::analyze(req, ports, tenant).await,
+        ("POST", "/api/nl2sql/advisor/recommend-indexes") => crate::advisor::api::recommend(req, ports, tenant).await,
         ("GET", "/api/nl2sql/databases") => {
             Ok(Response::json(200, &json!({"databases": databases::list(ports, tenant).await?})))
         }

@@ -54,6 +54,16 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
     };
     // Stale statistics of the tables a query reads gain refresh priority; never a reason to fail the answer.
     let _ = crate::stats::refresh::touch(ports, tenant, &request.database, &translation.tables).await;
+    let advisor = if config.advisor.enabled {
+        let target = crate::advisor::api::Target {
+            dialect: schema.catalog.dialect,
+            database: Some((record.name.clone(), schema.catalog.clone())),
+        };
+        // The advice is part of the answer, never a reason to fail it.
+        crate::advisor::api::analyze_sql(ports, tenant, &target, &translation.sql).await.ok()
+    } else {
+        None
+    };
     let rows = if request.execute {
         let connection = record.connection.as_deref().ok_or_else(|| {
             Error::bad_request("not_executable", format!("database `{}` has no connection to execute on", record.name))
@@ -74,6 +84,7 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
         tokens: Tokens::default(),
         cost: 0.0,
         cache: "miss".into(),
+        advisor,
         rows,
     })
 }

@@ -1,8 +1,9 @@
 //! The HTTP contract every host honours, as one suite: point [`run`] at a running host's base URL.
 //!
 //! It registers a database from DDL, reads the registry, the skeleton (whole and linked to a question),
-//! translates, reads and refreshes statistics, checks that bad input is a 4xx with `{"error":{"code","message"}}`
-//! and that the health probes answer. With a [`Target::connection`] (a connection name the host resolves to
+//! translates, asks the code advisor (findings, parse errors, index recommendations), reads and refreshes
+//! statistics, checks that bad input is a 4xx with `{"error":{"code","message"}}` and that the health probes
+//! answer. With a [`Target::connection`] (a connection name the host resolves to
 //! Chinook on PostgreSQL; start the host with [`connection_env`]) it also registers by introspection,
 //! collects statistics and executes a translation.
 //!
@@ -49,6 +50,7 @@ pub fn run(target: &Target) {
     registration(&client, &shop);
     skeleton(&client, &shop);
     translation(&client, &shop);
+    advisor(&client, &shop);
     statistics_without_connection(&client, &shop);
     bad_input(&client, &shop);
     if let Some(connection) = &target.connection {
@@ -120,6 +122,55 @@ fn translation(client: &Client, shop: &str) {
     let sql = answer["sql"].as_str().unwrap_or_default().to_lowercase();
     assert!(sql.contains("count") && sql.contains("customers") && sql.contains("limit"), "{answer}");
     assert!(answer["confidence"].is_number() && answer["provider"].is_string(), "{answer}");
+    assert_eq!(answer["advisor"]["kind"], "query", "every translation carries the advisor's report: {answer}");
+    assert!(answer["advisor"]["quality_score"].is_u64(), "{answer}");
+}
+
+/// The code advisor: findings with positions from the registered catalog, parse errors as 422 with the line and
+/// column, statements that are not queries, index recommendations for a workload.
+fn advisor(client: &Client, shop: &str) {
+    let analyze = "/api/nl2sql/advisor/analyze";
+    let body = json!({"sql": "SELECT * FROM orders WHERE total = NULL", "database": shop});
+    let report = expect_ok("advisor analyze", client.json("POST", analyze, &body));
+    assert_eq!((report["kind"].as_str(), report["dialect"].as_str()), (Some("query"), Some("postgres")), "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    let eq_null = findings.iter().find(|f| f["code"] == "eq_null").unwrap_or_else(|| panic!("eq_null: {report}"));
+    assert_eq!(eq_null["location"], json!({"line": 1, "column": 28}), "{report}");
+    assert_eq!(eq_null["snippet"], "total = NULL", "{report}");
+    let star = findings.iter().find(|f| f["code"] == "select_star").unwrap_or_else(|| panic!("select_star: {report}"));
+    assert!(star["message"].as_str().is_some_and(|m| m.contains("all 4 columns of orders")), "catalog used: {star}");
+    assert!(
+        report["quality_score"].as_u64().is_some_and(|s| s < 50) && report["meets_min_quality"] == false,
+        "{report}"
+    );
+    assert_eq!(report["cost"]["tables"][0]["table"], "orders", "{report}");
+
+    let bad = client.json("POST", analyze, &json!({"sql": "SELECT id FROM orders WHERE", "database": shop}));
+    assert_eq!(expect_error("advisor on malformed SQL", 422, bad.clone()), "invalid_sql");
+    assert!(bad.1["error"]["message"].as_str().is_some_and(|m| m.contains("line 1, column 28")), "{}", bad.1);
+    let not_query = expect_ok("advisor on DELETE", client.json("POST", analyze, &json!({"sql": "DELETE FROM orders"})));
+    assert_eq!((not_query["kind"].as_str(), not_query["statement"].as_str()), (Some("not_a_query"), Some("DELETE")));
+    let unknown = client.json("POST", analyze, &json!({"sql": "SELECT 1", "database": "no_such_db"}));
+    assert_eq!(expect_error("advisor on an unknown database", 404, unknown), "database_not_found");
+
+    let recommend = "/api/nl2sql/advisor/recommend-indexes";
+    let workload = json!({
+        "queries": [
+            "SELECT id FROM orders WHERE customer_id = 3",
+            "SELECT id, total FROM orders WHERE placed_at > '2024-01-01' ORDER BY placed_at LIMIT 20",
+            "UPDATE orders SET total = 0"
+        ],
+        "database": shop
+    });
+    let advice = expect_ok("recommend indexes for a workload", client.json("POST", recommend, &workload));
+    assert_eq!((advice["queries"].as_u64(), advice["analyzed"].as_u64()), (Some(3), Some(2)), "{advice}");
+    let recs = advice["recommendations"].as_array().expect("recommendations");
+    assert!(!recs.iter().any(|r| r["columns"] == json!(["customer_id"])), "orders_customer exists: {advice}");
+    let bad = client.json("POST", recommend, &json!({"queries": ["SELECT 1", "SELEC 2"]}));
+    assert_eq!(expect_error("recommend with malformed SQL", 422, bad.clone()), "invalid_sql");
+    assert!(bad.1["error"]["message"].as_str().is_some_and(|m| m.starts_with("queries[1]: ")), "{}", bad.1);
+    let neither = client.json("POST", recommend, &json!({"database": shop}));
+    assert_eq!(expect_error("recommend without SQL", 400, neither), "invalid_request");
 }
 
 fn statistics_without_connection(client: &Client, shop: &str) {
@@ -181,6 +232,16 @@ fn live_database(client: &Client, connection: &str, name: &str) {
     let detail =
         expect_ok("statistics detail", client.get(&format!("/api/nl2sql/statistics/tables/artist?database={name}")));
     assert_eq!(detail["statistics"]["table"], "artist", "{detail}");
+
+    let analyze = json!({"sql": "SELECT title FROM album WHERE title LIKE '%Rock%'", "database": name});
+    let report =
+        expect_ok("advisor with collected statistics", client.json("POST", "/api/nl2sql/advisor/analyze", &analyze));
+    assert_eq!(report["statistics"], "collected", "{report}");
+    assert_eq!(report["cost"]["tables"][0]["rows"], 347.0, "album's collected row count: {report}");
+    assert!(
+        report["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["code"] == "leading_wildcard")),
+        "{report}"
+    );
 
     let ask = json!({"question": "How many artists are there?", "database": name, "execute": true});
     let answer = expect_ok("translate and execute", client.json("POST", "/api/nl2sql/translate", &ask));

@@ -38,7 +38,7 @@ use crate::catalog::Dialect;
 use crate::error::Result;
 use crate::stats::model::TableStats;
 use bind::{Bound, Rel};
-use sqlparser::ast::Expr;
+use sqlparser::ast::{Expr, Query};
 
 /// Selectivity of `column = constant` without statistics (PostgreSQL's `DEFAULT_EQ_SEL`).
 pub const DEFAULT_EQ_SEL: f64 = 0.005;
@@ -172,6 +172,22 @@ impl<'a> Estimator<'a> {
         let plan = self.plan(&bound, &rels, clauses, &[]);
         let total: f64 = bound.rels.iter().map(|r| r.rows).product();
         if total > 0.0 { (plan.joined / total).clamp(0.0, 1.0) } else { 0.0 }
+    }
+
+    /// The fraction of rows of the tables in `scope` for which every one of `exprs` holds (their conjunction,
+    /// estimated as one predicate so that the row sample can see correlated conjuncts).
+    pub fn conjunction_selectivity(&self, exprs: &[&Expr], scope: &Scope) -> f64 {
+        let bound = self.bind(scope);
+        let clauses = exprs.iter().flat_map(|e| bound.predicate(e).conjuncts()).collect();
+        let rels: Vec<usize> = (0..bound.rels.len()).collect();
+        let plan = self.plan(&bound, &rels, clauses, &[]);
+        let total: f64 = bound.rels.iter().map(|r| r.rows).product();
+        if total > 0.0 { (plan.joined / total).clamp(0.0, 1.0) } else { 0.0 }
+    }
+
+    /// [`Estimator::estimate_select`] for a statement already parsed.
+    pub fn estimate_query(&self, query: &Query) -> Result<Estimate> {
+        select::estimate_query(self, query)
     }
 
     /// Rows and output of a single-block SELECT (FROM with joins, WHERE, GROUP BY, HAVING, DISTINCT, LIMIT;

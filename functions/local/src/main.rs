@@ -1,6 +1,7 @@
 //! `nl2sql`: the local host. `nl2sql serve` runs the HTTP API, `nl2sql ask` translates one question; both
 //! work with no configuration (bundled Chinook demo database, embedded store, offline translator).
 
+mod advise;
 mod app;
 mod ask;
 mod cli;
@@ -53,6 +54,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Review one SQL query: findings, estimated cost, bottlenecks, index recommendations.
+    Advise(advise::AdviseArgs),
     /// Register databases and inspect their skeletons.
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
@@ -108,6 +111,7 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
         Command::Ask { question, database, execute, json } => {
             Ok(ask::ask(&app, &question, &database, execute, json).await)
         }
+        Command::Advise(args) => advise::run(&app, args).await,
         Command::Schema(command) => schema::run(&app, command).await,
         Command::Stats(command) => stats::run(&app, command).await,
         Command::Eval(args) => eval::run(args).await,

@@ -43,14 +43,14 @@ impl Bound<'_> {
     pub(super) fn predicate(&self, expr: &Expr) -> Pred {
         match expr {
             Expr::Nested(inner) => self.predicate(inner),
-            Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
-                let mut list = self.predicate(left).conjuncts();
-                list.extend(self.predicate(right).conjuncts());
-                Pred::And(list)
-            }
-            Expr::BinaryOp { left, op: BinaryOperator::Or, right } => {
+            // Chains (`a AND b AND c ...` parse left-deep) are split without recursion, so that a long chain
+            // costs no stack depth.
+            Expr::BinaryOp { op: BinaryOperator::And, .. } => Pred::And(
+                chain(expr, BinaryOperator::And).into_iter().flat_map(|e| self.predicate(e).conjuncts()).collect(),
+            ),
+            Expr::BinaryOp { op: BinaryOperator::Or, .. } => {
                 let mut list = Vec::new();
-                for side in [left, right] {
+                for side in chain(expr, BinaryOperator::Or) {
                     match self.predicate(side) {
                         Pred::Or(inner) => list.extend(inner),
                         other => list.push(other),
@@ -230,6 +230,25 @@ impl Bound<'_> {
             _ => {}
         }
     }
+}
+
+/// The operands of a chain of `op` (through parentheses), left to right, found without recursion.
+fn chain(expr: &Expr, op: BinaryOperator) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::BinaryOp { left, op: o, right } if *o == op => {
+                stack.push(right);
+                stack.push(left);
+            }
+            Expr::Nested(inner) if matches!(inner.as_ref(), Expr::BinaryOp { op: o, .. } if *o == op) => {
+                stack.push(inner)
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Whether the catalog's `name` (maybe `schema.table`) is what the query calls `written`.

@@ -53,6 +53,10 @@ pub(super) fn estimate(est: &Estimator<'_>, sql: &str, dialect: Dialect) -> Resu
     }
 }
 
+pub(super) fn estimate_query(est: &Estimator<'_>, query: &Query) -> Result<Estimate> {
+    est.query(query, &Ctes::new())
+}
+
 impl<'a> Estimator<'a> {
     fn query(&self, query: &Query, outer: &Ctes) -> Result<Estimate> {
         let mut ctes = outer.clone();

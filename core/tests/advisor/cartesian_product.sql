@@ -1,0 +1,1 @@
+SELECT c.name, o.total FROM customers c, orders o WHERE o.status = 'new' LIMIT 10

@@ -1,0 +1,1 @@
+SELECT DISTINCT id, email FROM customers WHERE country = 'FR' LIMIT 100

@@ -1,0 +1,1 @@
+SELECT id FROM orders WHERE shipped_at = NULL LIMIT 10

@@ -1,0 +1,1 @@
+SELECT id, name FROM customers WHERE name LIKE '%smith' LIMIT 20

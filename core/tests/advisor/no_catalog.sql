@@ -1,0 +1,2 @@
+-- database: none
+SELECT * FROM t1, t2 WHERE t1.a = NULL

@@ -1,0 +1,1 @@
+SELECT count(*) FROM orders WHERE extract(year FROM placed_at) = 2024

@@ -1,0 +1,1 @@
+SELECT id, name FROM products ORDER BY random() LIMIT 5

@@ -1,0 +1,2 @@
+-- statistics: off
+SELECT id FROM orders WHERE coupon = 'WELCOME' LIMIT 10
