@@ -1,6 +1,7 @@
 //! The schema catalog: tables, columns, keys, indexes and comments of one registered database, plus a stable
 //! fingerprint used to detect drift.
 
+use crate::order::LeanSort as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -266,7 +267,7 @@ impl Catalog {
     /// column, key, index or comment.
     pub fn fingerprint(&self) -> String {
         let mut tables: Vec<&Table> = self.tables.iter().collect();
-        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        tables.lean_sort_by(|a, b| a.name.cmp(&b.name));
         let mut hasher = Sha256::new();
         hasher.update(format!("{:?}", self.dialect));
         for table in tables {

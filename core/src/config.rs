@@ -4,6 +4,7 @@
 //! Edge hosts build the same document from bindings/env vars; see [`Config::from_toml`].
 
 use crate::error::{Error, Result};
+use crate::order::LeanSort as _;
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -318,7 +319,7 @@ impl Config {
         let ignoring = serde_ignored::Deserializer::new(value, &mut on_unknown);
         let config: Config = serde_path_to_error::deserialize(ignoring)
             .map_err(|e| Error::Config(format!("{}: {}", e.path(), e.inner())))?;
-        unknown_keys.sort();
+        unknown_keys.lean_sort();
         unknown_keys.dedup();
         config.validate()?;
         Ok(Loaded { config, unknown_keys })

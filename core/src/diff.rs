@@ -7,6 +7,7 @@
 //! change either (SQLite lists foreign keys last-declared first).
 
 use crate::catalog::{Catalog, Column, ForeignKey, Index, Table};
+use crate::order::LeanSort as _;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -100,9 +101,9 @@ pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
         removed_tables: removed.iter().map(|t| t.name.clone()).collect(),
         changed_tables: pairs.into_iter().filter_map(|(o, n)| table_diff(o, n)).collect(),
     };
-    out.added_tables.sort();
-    out.removed_tables.sort();
-    out.changed_tables.sort_by(|a, b| a.table.cmp(&b.table));
+    out.added_tables.lean_sort();
+    out.removed_tables.lean_sort();
+    out.changed_tables.lean_sort_by(|a, b| a.table.cmp(&b.table));
     out
 }
 

@@ -22,6 +22,7 @@ pub mod introspect;
 pub mod linker;
 pub mod memory;
 pub mod offline;
+pub mod order;
 pub mod ports;
 pub mod router;
 pub mod skeleton;

@@ -10,6 +10,7 @@
 
 use crate::catalog::{Catalog, Column, Dialect, ForeignKey, Table};
 use crate::error::{Error, Result};
+use crate::order::LeanSort as _;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -159,7 +160,7 @@ fn catalog(db: &Database) -> Result<Catalog> {
             t.foreign_keys.push(fk);
         }
     }
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    tables.lean_sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Catalog { dialect: Dialect::Sqlite, tables })
 }
 

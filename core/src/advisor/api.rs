@@ -14,6 +14,7 @@ use crate::api::{AdvisorAnalyzeRequest, AdvisorRecommendRequest, Request, Respon
 use crate::catalog::{Catalog, Dialect};
 use crate::databases::{self, partition};
 use crate::error::{Error, Result};
+use crate::order::LeanSort as _;
 use crate::ports::Ports;
 use crate::sql;
 use crate::stats::model::TableStats;
@@ -134,7 +135,7 @@ pub async fn recommend(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result
     }
     let catalog = target.catalog(ports);
     let mut tables: Vec<String> = statements.iter().flat_map(|s| super::tables(s, catalog)).collect();
-    tables.sort_by_key(|t| t.to_ascii_lowercase());
+    tables.lean_sort_by_key(|t| t.to_ascii_lowercase());
     tables.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let stats = target.stats(ports, tenant, &tables).await?;
     let settings = Settings::from_config(ports.config);

@@ -15,6 +15,7 @@ use super::facts::Shape;
 use super::model::{Role, Source};
 use super::planner::{CPU_OPERATOR_COST, PAGE_BYTES, existing_keys, row_width, seq_cost};
 use crate::catalog::Table;
+use crate::order::LeanSort as _;
 use crate::stats::estimate::Scope;
 use crate::stats::model::TableStats;
 use sqlparser::ast::Expr;
@@ -155,14 +156,14 @@ impl<'a> Analysis<'a> {
             };
             costs.block_executions[b] = executions;
             // Outer sides first: a table's lookups depend on the rows of the tables it joins.
-            infos.sort_by(|x, y| x.returned.total_cmp(&y.returned));
+            infos.lean_sort_by(|x, y| x.returned.total_cmp(&y.returned));
             for i in 0..infos.len() {
                 infos[i].executions = executions;
                 let outer: Vec<&TableInfo<'_>> = infos[..i].iter().collect();
                 let choice = self.access(&infos[i], &outer, &costs, None);
                 infos[i].choice = self.stopped_early(&infos[i], choice, &costs);
             }
-            infos.sort_by_key(|t| t.rel);
+            infos.lean_sort_by_key(|t| t.rel);
             costs.tables.extend(infos);
         }
         if let Some(estimate) = &self.estimate {
@@ -316,7 +317,7 @@ impl<'a> Analysis<'a> {
             std::borrow::Cow::Borrowed(filters)
         } else {
             let mut owned = filters.to_vec();
-            owned.sort_unstable();
+            owned.lean_sort();
             std::borrow::Cow::Owned(owned)
         };
         let known =

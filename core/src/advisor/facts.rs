@@ -4,6 +4,7 @@
 
 use super::expr;
 use super::model::{Model, RelRef, Resolved};
+use crate::order::LeanSort as _;
 use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator};
 
 /// How a predicate can use an index on its column.
@@ -196,7 +197,7 @@ fn classify<'a>(model: &Model<'a>, block: usize, e: &'a Expr) -> Pred<'a> {
             Resolved::Unknown => unresolved = true,
         }
     }
-    rels.sort_unstable();
+    rels.lean_sort();
     rels.dedup();
     let subquery = expr::has_subquery(e);
     let shape = if subquery && !matches!(e, Expr::InSubquery { .. }) { Shape::Other } else { shape(model, block, e) };

@@ -12,6 +12,7 @@ use super::planner::same_part;
 use super::report::{Benefit, IndexRecommendation};
 use super::rules::rows;
 use crate::catalog::{Dialect, TypeClass};
+use crate::order::LeanSort as _;
 
 /// Tables smaller than this get no recommendation: a scan of a few pages is as cheap as any index.
 pub(super) const MIN_INDEX_ROWS: f64 = 1000.0;
@@ -90,7 +91,7 @@ impl<'a> Analysis<'a> {
                 out.push((rec, eq_count));
             }
         }
-        out.sort_by(|(a, _), (b, _)| saved(b).total_cmp(&saved(a)));
+        out.lean_sort_by(|(a, _), (b, _)| saved(b).total_cmp(&saved(a)));
         out.into_iter().map(|(r, _)| r).collect()
     }
 
@@ -143,9 +144,9 @@ impl<'a> Analysis<'a> {
                 _ => {}
             }
         }
-        eq.sort_by(|a, b| a.sel.total_cmp(&b.sel));
+        eq.lean_sort_by(|a, b| a.sel.total_cmp(&b.sel));
         dedup(&mut eq);
-        ranges.sort_by(|a, b| a.sel.total_cmp(&b.sel));
+        ranges.lean_sort_by(|a, b| a.sel.total_cmp(&b.sel));
         ranges.retain(|r| !eq.iter().any(|e| e.text.eq_ignore_ascii_case(&r.text)));
         let order = self.order_columns(info.block, info.rel).filter(|_| self.limit(info.block).is_some());
         let described = |parts: &[Part], eq_count: usize| -> Vec<String> {
@@ -320,7 +321,7 @@ fn saved(r: &IndexRecommendation) -> f64 {
 /// saved; at most `max`.
 pub(super) fn merge(mut all: Vec<IndexRecommendation>, max: usize) -> Vec<IndexRecommendation> {
     // Longest keys first: they absorb their prefixes.
-    all.sort_by(|a, b| b.columns.len().cmp(&a.columns.len()).then_with(|| saved(b).total_cmp(&saved(a))));
+    all.lean_sort_by(|a, b| b.columns.len().cmp(&a.columns.len()).then_with(|| saved(b).total_cmp(&saved(a))));
     let mut kept: Vec<IndexRecommendation> = Vec::new();
     for rec in all {
         let host = kept.iter_mut().find(|k| {
@@ -345,12 +346,12 @@ pub(super) fn merge(mut all: Vec<IndexRecommendation>, max: usize) -> Vec<IndexR
                     k.benefit.cost_after = round2(k.benefit.cost_after);
                 }
                 k.queries.extend(new_queries);
-                k.queries.sort_unstable();
+                k.queries.lean_sort();
             }
             None => kept.push(rec),
         }
     }
-    kept.sort_by(|a, b| saved(b).total_cmp(&saved(a)).then_with(|| a.name.cmp(&b.name)));
+    kept.lean_sort_by(|a, b| saved(b).total_cmp(&saved(a)).then_with(|| a.name.cmp(&b.name)));
     kept.truncate(max);
     kept
 }

@@ -47,6 +47,7 @@ pub use report::{Benefit, Bottleneck, Cost, Finding, IndexAdvice, IndexRecommend
 use crate::Config;
 use crate::catalog::{Catalog, Dialect};
 use crate::error::Result;
+use crate::order::LeanSort as _;
 use crate::sql;
 use crate::stats::estimate::{Estimate, Estimator};
 use crate::stats::model::TableStats;
@@ -167,7 +168,7 @@ pub fn tables(statement: &Statement, catalog: Option<&Catalog>) -> Vec<String> {
         .iter()
         .flat_map(|b| b.rels.iter().filter(|r| r.is_base()).map(|r| r.table_name().to_owned()))
         .collect();
-    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names.lean_sort_by_key(|n| n.to_ascii_lowercase());
     names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     names
 }
@@ -276,7 +277,7 @@ impl<'a> Analysis<'a> {
         let collected = self.findings(&costs, &indexes);
         let omitted = collected.omitted();
         let mut findings = collected.list;
-        findings.sort_by(|a, b| {
+        findings.lean_sort_by(|a, b| {
             b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)).then_with(|| a.code.cmp(&b.code))
         });
         let score = score(&findings);
@@ -358,7 +359,7 @@ impl<'a> Analysis<'a> {
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
+        out.lean_sort_by(|a, b| {
             b.severity.cmp(&a.severity).then_with(|| b.rows.unwrap_or(0.0).total_cmp(&a.rows.unwrap_or(0.0)))
         });
         for (i, b) in out.iter_mut().enumerate() {

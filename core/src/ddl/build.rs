@@ -3,6 +3,7 @@
 use super::{At, DdlImport, Skipped, types};
 use crate::catalog::{Catalog, Column, Dialect, ForeignKey, Index, Table};
 use crate::error::{Error, Result};
+use crate::order::LeanSort as _;
 use sqlparser::ast::{
     ColumnDef, ColumnOption, CreateTable, CreateTableLikeDefaults, CreateTableLikeKind, CreateTableOptions, DataType,
     Expr, Ident, IndexColumn, ObjectName, SqlOption, Statement, TableConstraint, Value, ValueWithSpan,
@@ -568,7 +569,7 @@ impl Builder {
             }
             tables.push(table);
         }
-        self.skipped.sort_by_key(|s| s.line);
+        self.skipped.lean_sort_by_key(|s| s.line);
         Ok(DdlImport { catalog: Catalog { dialect: self.dialect, tables }, skipped: self.skipped })
     }
 

@@ -14,6 +14,7 @@
 use super::{int, run, text};
 use crate::catalog::{Catalog, Column, Dialect, ForeignKey, Index, Table};
 use crate::error::Result;
+use crate::order::LeanSort as _;
 use crate::ports::SqlSource;
 use std::collections::BTreeMap;
 
@@ -156,6 +157,6 @@ pub(super) async fn catalog(sql: &dyn SqlSource, connection: &str) -> Result<Cat
     }
 
     let mut tables: Vec<Table> = tables.into_values().collect();
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    tables.lean_sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Catalog { dialect: Dialect::Postgres, tables })
 }

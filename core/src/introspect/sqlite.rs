@@ -3,6 +3,7 @@
 use super::{int, run, text};
 use crate::catalog::{Catalog, Column, Dialect, ForeignKey, Index, Table};
 use crate::error::Result;
+use crate::order::LeanSort as _;
 use crate::ports::SqlSource;
 use std::collections::BTreeMap;
 
@@ -63,7 +64,7 @@ pub(super) async fn catalog(sql: &dyn SqlSource, connection: &str) -> Result<Cat
         });
     }
     for (tbl, mut cols) in pk_order {
-        cols.sort();
+        cols.lean_sort();
         if let Some(table) = tables.get_mut(&tbl) {
             table.primary_key = cols.into_iter().map(|(_, c)| c).collect();
         }

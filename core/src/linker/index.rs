@@ -4,6 +4,7 @@
 
 use crate::catalog::{Catalog, Samples, Table};
 use crate::offline::tokens::{Kind, Token, tokenize};
+use crate::order::LeanSort as _;
 use crate::skeleton::{Skeleton, TableLine, render_table};
 use crate::words::{is_function_word, split_ident, stem, words_of};
 use std::collections::HashMap;
@@ -163,12 +164,12 @@ impl<'a> LinkIndex<'a> {
             }
         }
         for list in prefixes.values_mut() {
-            list.sort();
+            list.lean_sort();
         }
         // `exact` was walked in hash order: put every stem's postings in catalog order, so ties break the same
         // way on every run.
         for term in stems.values_mut() {
-            term.postings.sort_by_key(|p| (p.table, p.column, p.field as u8));
+            term.postings.lean_sort_by_key(|p| (p.table, p.column, p.field as u8));
         }
         for term in exact.values_mut().chain(stems.values_mut()) {
             weigh(term, n);
@@ -257,7 +258,7 @@ impl<'a> LinkIndex<'a> {
 /// Sets a term's inverse document frequencies (BM25's, which approaches zero for a word in every table).
 fn weigh(term: &mut Term, tables: usize) {
     let distinct = |mut tables: Vec<u32>| {
-        tables.sort_unstable();
+        tables.lean_sort();
         tables.dedup();
         tables.len()
     };
@@ -287,7 +288,7 @@ fn identifier_terms(name: &str) -> Vec<(String, f32)> {
         terms.push((crate::words::singular(&split_ident(name).concat()), 1.0));
     }
     // The same word twice (`person_person_id`) keeps its larger share.
-    terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    terms.lean_sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
     terms.dedup_by(|later, first| later.0 == first.0);
     terms
 }
@@ -300,7 +301,7 @@ fn comment_words(comment: Option<&str>) -> Vec<String> {
         .filter(|t| t.kind == Kind::Word && !is_function_word(&t.lower))
         .map(|t| t.norm)
         .collect();
-    words.sort();
+    words.lean_sort();
     words.dedup();
     words
 }

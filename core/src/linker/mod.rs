@@ -28,6 +28,7 @@ mod select;
 pub use index::LinkIndex;
 
 use crate::catalog::{Catalog, Samples};
+use crate::order::LeanSort as _;
 use crate::skeleton::Skeleton;
 use serde::Serialize;
 
@@ -106,7 +107,7 @@ impl LinkIndex<'_> {
         let scores = score::score(self, question);
         let mut chosen = select::select(self, &scores, budget);
         let tables = chosen.iter().map(|c| render::pick(self, &scores, c)).collect();
-        chosen.sort_by_key(|c| c.table);
+        chosen.lean_sort_by_key(|c| c.table);
         let lines = chosen.into_iter().map(|c| c.line).collect();
         Linked {
             tables,

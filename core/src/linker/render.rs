@@ -6,6 +6,7 @@ use super::index::LinkIndex;
 use super::score::Scores;
 use super::{ColumnPick, TablePick};
 use crate::catalog::{Samples, Table};
+use crate::order::LeanSort as _;
 use crate::skeleton::{TableLine, render_table};
 
 /// Why a table was chosen (the words are spelled out only for the tables finally picked).
@@ -85,7 +86,7 @@ pub(super) fn pruned_line(
             columns.push(c);
         }
     }
-    columns.sort_unstable();
+    columns.lean_sort();
     // A copy with only what the line shows, so that rendering skips the rest.
     let shown_part = Table {
         name: t.name.clone(),
@@ -114,7 +115,7 @@ pub(super) fn pick(index: &LinkIndex<'_>, scores: &Scores, chosen: &Chosen) -> T
     let mut matched: Vec<(f64, usize, String)> = (chosen.columns.iter())
         .filter_map(|&c| scores.column_reason(chosen.table as u32, c as u32).map(|(s, r)| (s, c, r)))
         .collect();
-    matched.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    matched.lean_sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut columns: Vec<ColumnPick> = (matched.iter())
         .map(|(score, c, reason)| ColumnPick {
             column: t.columns[*c].name.clone(),

@@ -4,6 +4,7 @@
 
 use super::index::{Field, LinkIndex, NO_COLUMN, PREFIX, Term, ValueAt, value_key};
 use crate::offline::tokens::{Kind, Token, spelled, tokenize};
+use crate::order::LeanSort as _;
 use crate::words::{is_function_word, is_stop_word, stem, synonyms};
 use std::collections::HashMap;
 
@@ -98,7 +99,7 @@ impl Scores {
     /// Why `table` matched, strongest first.
     pub(super) fn table_reasons(&self, index: &LinkIndex<'_>, table: u32) -> Vec<String> {
         let mut hits = self.table_hits[table as usize].clone();
-        hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        hits.lean_sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let mut reasons: Vec<String> = Vec::with_capacity(hits.len());
         for hit in &hits {
             let reason = self.describe(index, table, hit);
@@ -211,7 +212,7 @@ pub(super) fn score(index: &LinkIndex<'_>, question: &str) -> Scores {
         scores.matched[table as usize].push((column as usize, score));
     }
     for list in scores.matched.iter_mut().filter(|l| l.len() > 1) {
-        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        list.lean_sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
     scores
 }

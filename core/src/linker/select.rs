@@ -6,6 +6,7 @@ use super::Budget;
 use super::index::LinkIndex;
 use super::render::{Chosen, LEVELS, Why, pruned_line};
 use super::score::Scores;
+use crate::order::LeanSort as _;
 use crate::skeleton::TableLine;
 use std::collections::VecDeque;
 
@@ -50,7 +51,7 @@ pub(super) fn select(index: &LinkIndex<'_>, scores: &Scores, budget: Budget) -> 
 
     // Anchors, best first, each followed by the bridge that joins it to the tables picked before it.
     let mut anchors: Vec<usize> = (0..n).filter(|&t| lexical[t] > 0.0 && lexical[t] >= ANCHOR_SHARE * top).collect();
-    anchors.sort_by(|&a, &b| lexical[b].total_cmp(&lexical[a]).then(a.cmp(&b)));
+    anchors.lean_sort_by(|&a, &b| lexical[b].total_cmp(&lexical[a]).then(a.cmp(&b)));
     anchors.truncate(MAX_ANCHORS);
     for &anchor in &anchors {
         if !packer.add(anchor, Why::Named) {
@@ -69,7 +70,7 @@ pub(super) fn select(index: &LinkIndex<'_>, scores: &Scores, budget: Budget) -> 
     // Then every other table with evidence of its own or a neighbour with some, best first; likely tables get
     // their columns before unlikely ones get a line.
     let mut rest: Vec<usize> = (0..n).filter(|&t| rank[t] > 0.0 && !packer.picked[t]).collect();
-    rest.sort_by(|&a, &b| rank[b].total_cmp(&rank[a]).then(a.cmp(&b)));
+    rest.lean_sort_by(|&a, &b| rank[b].total_cmp(&rank[a]).then(a.cmp(&b)));
     let likely = rest.iter().take_while(|&&t| rank[t] >= LIKELY_SHARE * top).count();
     for (k, &table) in rest.iter().enumerate() {
         if k == likely {
@@ -137,7 +138,7 @@ fn bridge(index: &LinkIndex<'_>, anchor: usize, shown: &[bool], lexical: &[f32])
             continue;
         }
         let mut next: Vec<usize> = index.neighbors[t].iter().map(|&nb| nb as usize).collect();
-        next.sort_by(|&a, &b| lexical[b].total_cmp(&lexical[a]).then(a.cmp(&b)));
+        next.lean_sort_by(|&a, &b| lexical[b].total_cmp(&lexical[a]).then(a.cmp(&b)));
         for nb in next {
             if depth[nb] == usize::MAX {
                 depth[nb] = depth[t] + 1;

@@ -11,6 +11,7 @@ use super::scan::{ARTICLES, Scan};
 use super::tokens::{Kind, Token, tokenize};
 use super::values::{ValueIndex, ValueMatch, named_runs, value_matches};
 use crate::catalog::Catalog;
+use crate::order::LeanSort as _;
 use crate::words::is_stop_word;
 
 /// What a schema mention does in the question.
@@ -111,7 +112,7 @@ pub(crate) fn read(question: &str, catalog: &Catalog, lexicon: &Lexicon, index: 
         (m.start..m.end).for_each(|k| (taken[k], used[k]) = (true, true));
     }
     values.extend(value_matches(&tokens, index, lexicon, &mut taken, true));
-    values.sort_by_key(|v| v.start);
+    values.lean_sort_by_key(|v| v.start);
     for v in &values {
         (v.start..v.end).for_each(|k| used[k] = true);
     }

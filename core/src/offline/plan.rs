@@ -11,6 +11,7 @@ use super::mentions::Mention;
 use super::shape::Key;
 use crate::catalog::{Catalog, TypeClass};
 use crate::error::{Error, Result};
+use crate::order::LeanSort as _;
 
 /// Resolution state: the main table, distances from it, and the confidence lost on the way.
 pub(crate) struct Planner<'a> {
@@ -62,7 +63,7 @@ fn scored(
             (score, ColRef { table, column }, strength)
         })
         .collect();
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
+    out.lean_sort_by(|a, b| b.0.total_cmp(&a.0));
     out
 }
 
@@ -168,7 +169,7 @@ impl<'a> Planner<'a> {
         }
         let mut all: Vec<ColRef> =
             scored.iter().filter(|(_, c, s)| c.table == best.table && *s == strength).map(|(_, c, _)| *c).collect();
-        all.sort();
+        all.lean_sort();
         all
     }
 

@@ -19,6 +19,7 @@ use crate::catalog::Table;
 use crate::config::RefreshManager;
 use crate::databases::{self, DatabaseRecord, Schema, partition};
 use crate::error::{Error, Result};
+use crate::order::LeanSort as _;
 use crate::ports::Ports;
 use crate::router::DEFAULT_TENANT;
 use std::collections::BTreeMap;
@@ -113,7 +114,7 @@ pub async fn refresh(
         Some(names) => names.iter().map(|n| find_table(&schema, database, n)).collect::<Result<_>>()?,
         None => schema.catalog.tables.iter().collect(),
     };
-    chosen.sort_by(|a, b| a.name.cmp(&b.name));
+    chosen.lean_sort_by(|a, b| a.name.cmp(&b.name));
     chosen.dedup_by(|a, b| a.name == b.name);
     let pk = partition(tenant, database);
     if let Some(priority) = priority {
@@ -210,7 +211,7 @@ fn entry(database: &str, table: &str, state: &RefreshState) -> Entry {
 
 /// Queue order: band, then staleness (never collected first, then oldest), then priority, then name.
 fn order(queue: &mut [Entry], rm: &RefreshManager) {
-    queue.sort_by(|a, b| {
+    queue.lean_sort_by(|a, b| {
         band(b.priority, rm)
             .cmp(&band(a.priority, rm))
             .then_with(|| a.last_success_ms.unwrap_or(i64::MIN).cmp(&b.last_success_ms.unwrap_or(i64::MIN)))

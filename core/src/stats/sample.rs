@@ -8,6 +8,7 @@
 //! text (bytewise, not by collation), then anything else.
 
 use super::model::{ColumnStats, StatValue};
+use crate::order::LeanSort as _;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,7 +166,7 @@ pub fn column_stats(column: &str, values: &[StatValue], rows: f64, buckets: usiz
     // and at least twice); at most `buckets`.
     let mut tracked: Vec<(&Key, usize, &Value)> =
         counts.iter().filter(|(_, (c, _))| *c > 1).map(|(k, (c, v))| (*k, *c, *v)).collect();
-    tracked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    tracked.lean_sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let distinct = if out.n_distinct < 0.0 { -out.n_distinct * rows } else { out.n_distinct };
     if !(whole || all_repeated && out.n_distinct > 0.0 && tracked.len() <= buckets) {
         let average = non_null as f64 / distinct.max(1.0);
@@ -200,7 +201,7 @@ fn correlation(keyed: &[(Key, &Value)]) -> Option<f64> {
         return None;
     }
     let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|a, b| keyed[*a].0.cmp(&keyed[*b].0));
+    order.lean_sort_by(|a, b| keyed[*a].0.cmp(&keyed[*b].0));
     let (mut xy, mut x, mut x2) = (0.0, 0.0, 0.0);
     for (rank, position) in order.iter().enumerate() {
         let (r, p) = (rank as f64, *position as f64);

@@ -10,6 +10,7 @@ use super::super::{Analysis, IndexRecommendation};
 use super::Findings;
 use super::rows;
 use super::shape::unique_keys;
+use crate::order::LeanSort as _;
 use sqlparser::ast::{SelectItem, SelectItemQualifiedWildcardKind};
 
 impl<'a> Analysis<'a> {
@@ -66,7 +67,7 @@ impl<'a> Analysis<'a> {
         };
         let roots: Vec<usize> = (0..n).filter(|r| !single(*r)).map(|r| find(&mut group, r)).collect();
         let mut distinct = roots.clone();
-        distinct.sort_unstable();
+        distinct.lean_sort();
         distinct.dedup();
         if distinct.len() < 2 {
             return;
@@ -172,7 +173,7 @@ impl<'a> Analysis<'a> {
                     partners.push(other.0);
                 }
             }
-            partners.sort_unstable();
+            partners.lean_sort();
             partners.dedup();
             if keys.is_empty() || partners.len() != 1 {
                 continue;

@@ -10,6 +10,7 @@ use super::super::model::{Resolved, Role};
 use super::Findings;
 use super::rows;
 use crate::catalog::{Dialect, TypeClass};
+use crate::order::LeanSort as _;
 use sqlparser::ast::{BinaryOperator, Expr, SelectItem, Value};
 
 impl<'a> Analysis<'a> {
@@ -185,7 +186,7 @@ impl<'a> Analysis<'a> {
                         _ => None,
                     })
                     .collect();
-                set.sort_by_key(|(rel, name)| (*rel, name.to_ascii_lowercase()));
+                set.lean_sort_by_key(|(rel, name)| (*rel, name.to_ascii_lowercase()));
                 set.dedup_by(|a, b| a.0 == b.0 && a.1.eq_ignore_ascii_case(&b.1));
                 sets.push(set);
             }
@@ -200,7 +201,7 @@ impl<'a> Analysis<'a> {
             }
             let mut named: Vec<String> =
                 sets.iter().flatten().map(|(rel, column)| format!("{}.{column}", blk.rels[*rel].alias)).collect();
-            named.sort();
+            named.lean_sort();
             named.dedup();
             let n = sets.iter().flatten().map(|(rel, _)| self.rel_rows(costs, b, *rel)).fold(0.0, f64::max);
             let message = format!(

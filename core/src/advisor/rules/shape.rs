@@ -10,6 +10,7 @@ use super::super::model::{Resolved, Role, Source};
 use super::Findings;
 use super::{is_bounded, limit_offset, offset_expr, rows};
 use crate::catalog::Table;
+use crate::order::LeanSort as _;
 use sqlparser::ast::{
     Distinct, Expr, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, Spanned,
     Value,
@@ -162,7 +163,7 @@ impl<'a> Analysis<'a> {
     fn deep_offsets(&self, out: &mut Findings) {
         let mut queries: Vec<&sqlparser::ast::Query> = self.model.blocks.iter().map(|b| b.query).collect();
         queries.push(self.query);
-        queries.sort_by_key(|q| *q as *const _ as usize);
+        queries.lean_sort_by_key(|q| *q as *const _ as usize);
         queries.dedup_by_key(|q| *q as *const _ as usize);
         for query in queries {
             let (_, Some(offset)) = limit_offset(query) else { continue };

@@ -4,6 +4,7 @@
 use super::pattern::Pattern;
 use super::pred::{Col, Op, Pred};
 use super::{DEFAULT_EQ_SEL, DEFAULT_INEQ_SEL, DEFAULT_MATCH_SEL, DEFAULT_RANGE_INEQ_SEL, DEFAULT_UNK_SEL};
+use crate::order::LeanSort as _;
 use crate::stats::model::TableStats;
 use serde_json::Value;
 use sqlparser::ast::{
@@ -141,7 +142,7 @@ impl Bound<'_> {
 
     fn opaque(&self, expr: &Expr, sel: f64) -> Pred {
         let mut rels: Vec<usize> = self.columns(expr).into_iter().map(|c| c.rel).collect();
-        rels.sort_unstable();
+        rels.lean_sort();
         rels.dedup();
         Pred::Opaque { rels, sel }
     }

@@ -4,6 +4,7 @@
 
 use super::pattern::Pattern;
 use super::{DEFAULT_EQ_SEL, DEFAULT_INEQ_SEL};
+use crate::order::LeanSort as _;
 use serde_json::Value;
 use sqlparser::ast::BinaryOperator;
 use std::cmp::Ordering;
@@ -122,7 +123,7 @@ impl Pred {
     pub(super) fn rels(&self) -> Vec<usize> {
         let mut out = Vec::new();
         self.collect_rels(&mut out);
-        out.sort_unstable();
+        out.lean_sort();
         out.dedup();
         out
     }
