@@ -129,11 +129,11 @@ pub fn cron_tick(component: &Path, options: &SpinOptions) -> Result<String, Stri
     if output.status.success() { Ok(text(&output.stdout)) } else { Err(text(&output.stderr)) }
 }
 
-/// The product component: `NL2SQL_SPIN_WASM`, else the `wasm-release` build.
+/// The product component: `NL2SQL_SPIN_WASM`, else what `functions/spin/build.sh` wrote.
 pub fn component() -> PathBuf {
     std::env::var_os("NL2SQL_SPIN_WASM")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate::paths::target_dir().join("wasm32-wasip2/wasm-release/nl2sql_spin.wasm"))
+        .unwrap_or_else(|| crate::paths::repo_root().join("functions/spin/build/nl2sql_spin.wasm"))
 }
 
 /// The test build with the `conformance` feature: `NL2SQL_SPIN_TEST_WASM`, else the debug build.
@@ -143,9 +143,9 @@ pub fn test_component() -> PathBuf {
         .unwrap_or_else(|| crate::paths::target_dir().join("wasm32-wasip2/debug/nl2sql_spin.wasm"))
 }
 
-/// The cron component: `NL2SQL_SPIN_CRON_WASM`, else the `wasm-release` build.
+/// The cron component: `NL2SQL_SPIN_CRON_WASM`, else what `functions/spin/build.sh` wrote.
 pub fn cron_component() -> PathBuf {
     std::env::var_os("NL2SQL_SPIN_CRON_WASM")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate::paths::target_dir().join("wasm32-wasip2/wasm-release/nl2sql_spin_cron.wasm"))
+        .unwrap_or_else(|| crate::paths::repo_root().join("functions/spin/build/nl2sql_spin_cron.wasm"))
 }
