@@ -2,7 +2,9 @@
 //! foreign-key edges, comments and example values — and a token estimate for budgeting.
 //!
 //! Format (one table per line, stable for a given catalog):
-//! `Album(AlbumId INTEGER PK, Title NVARCHAR(160), ArtistId INTEGER -> Artist.ArtistId) -- comment`
+//! `Album(AlbumId INTEGER PK, Title NVARCHAR(160), ArtistId INTEGER -> Artist) -- comment`
+//! A foreign key names the referenced table alone when it references the column of the same name there
+//! (`-> Artist` is `Artist.ArtistId`), else `-> Table.column`.
 //! Text columns with example values get ` e.g. 'USA', 'Canada'`.
 
 use crate::catalog::{Catalog, Samples, Table};
@@ -74,7 +76,14 @@ pub fn render_table(table: &Table, columns: Option<&[usize]>, samples: &Samples)
             part.push_str(" PK");
         }
         if let Some(fk) = fk {
-            part.push_str(&format!(" -> {}.{}", fk.ref_table, fk.ref_columns.first().map_or("?", String::as_str)));
+            // `-> T` points at T's column of the same name (the common case, three tokens shorter); otherwise
+            // `-> T.column`.
+            match fk.ref_columns.first() {
+                Some(target) if target.eq_ignore_ascii_case(&column.name) => {
+                    part.push_str(&format!(" -> {}", fk.ref_table))
+                }
+                target => part.push_str(&format!(" -> {}.{}", fk.ref_table, target.map_or("?", String::as_str))),
+            }
         }
         if let Some(values) = examples.and_then(|e| e.get(&column.name)) {
             let shown: Vec<String> = values
@@ -170,7 +179,7 @@ mod tests {
         let skeleton = Skeleton::full(&catalog(), &samples);
         assert_eq!(
             skeleton.text(),
-            "Album(AlbumId INTEGER PK, Title NVARCHAR(160), ArtistId INTEGER -> Artist.ArtistId) -- one row per album\n\
+            "Album(AlbumId INTEGER PK, Title NVARCHAR(160), ArtistId INTEGER -> Artist) -- one row per album\n\
              Artist(ArtistId INTEGER PK, Name NVARCHAR(120) e.g. 'AC/DC', 'O''Neil')"
         );
         assert_eq!(skeleton.tokens, skeleton.lines.iter().map(|l| l.tokens + 1).sum::<usize>());
@@ -180,7 +189,17 @@ mod tests {
     fn pruned_lines_keep_keys() {
         let catalog = catalog();
         let line = render_table(&catalog.tables[0], Some(&[]), &Samples::new());
-        assert_eq!(line.text, "Album(AlbumId INTEGER PK, ArtistId INTEGER -> Artist.ArtistId) -- one row per album");
+        assert_eq!(line.text, "Album(AlbumId INTEGER PK, ArtistId INTEGER -> Artist) -- one row per album");
+    }
+
+    #[test]
+    fn a_key_to_a_differently_named_column_names_it() {
+        let mut catalog = catalog();
+        let album = &mut catalog.tables[0];
+        album.columns[2].name = "Composer".into();
+        album.foreign_keys[0].columns = vec!["Composer".into()];
+        let line = render_table(album, Some(&[]), &Samples::new());
+        assert_eq!(line.text, "Album(AlbumId INTEGER PK, Composer INTEGER -> Artist.ArtistId) -- one row per album");
     }
 
     #[test]
