@@ -37,9 +37,9 @@ pub(crate) enum SchemaCommand {
 pub(crate) struct Source {
     /// Database name.
     database: String,
-    /// Dialect: sqlite, postgres, mysql.
-    #[arg(long, default_value = "postgres")]
-    dialect: String,
+    /// Dialect: sqlite, postgres, mysql [default: the connection URL's scheme, else postgres].
+    #[arg(long)]
+    dialect: Option<String>,
     /// DDL file (`-` for stdin).
     #[arg(long, conflicts_with = "connection", required_unless_present = "connection")]
     ddl: Option<PathBuf>,
@@ -61,7 +61,19 @@ impl Source {
             }
             None => None,
         };
-        Ok(RegisterRequest { dialect: self.dialect.clone(), connection: self.connection.clone(), ddl })
+        // With a connection and no --dialect, the URL's scheme says which it is (the URL itself stays in the
+        // environment; only its scheme is read).
+        let from_url = || {
+            let url = std::env::var(self.connection.as_deref()?).ok()?;
+            let scheme = url.split(':').next()?.to_ascii_lowercase();
+            match scheme.as_str() {
+                "sqlite" => Some("sqlite"),
+                "postgres" | "postgresql" => Some("postgres"),
+                _ => None,
+            }
+        };
+        let dialect = self.dialect.clone().unwrap_or_else(|| from_url().unwrap_or("postgres").to_owned());
+        Ok(RegisterRequest { dialect, connection: self.connection.clone(), ddl })
     }
 }
 

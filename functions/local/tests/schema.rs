@@ -134,3 +134,25 @@ fn schema_cli_syncs_shows_and_diffs() {
     let (ok, _, err) = run(&["sync", "shop", "--ddl", "/nonexistent.sql"]);
     assert!(!ok && err.contains("nonexistent.sql"), "{err}");
 }
+
+#[test]
+fn schema_cli_takes_the_dialect_from_the_connection_url() {
+    let dir = tempdir();
+    let db = dir.path().join("shop.sqlite");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch(
+        "CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL, city text);
+         CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer REFERENCES customers(id), total real);",
+    )
+    .expect("create");
+    drop(conn);
+    let out = Command::new(BIN)
+        .args(["schema", "sync", "shop", "--connection", "SHOP_DB", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("SHOP_DB", format!("sqlite://{}", db.display()))
+        .output()
+        .expect("run");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // Without --dialect, PostgreSQL's introspection SQL would have been sent to SQLite.
+    assert!(out.status.success() && stdout.starts_with("registered shop: 2 tables"), "{stdout}{stderr}");
+}
