@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod contract;
+pub mod fake_llm;
 pub mod lambda_emulator;
 pub mod local;
 pub mod miniflare;
