@@ -84,6 +84,13 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("changes", "reads session state"),
     ("total_changes", "reads session state"),
     // Other engines' classics, refused wherever they appear.
+    ("system", "runs commands"),
+    ("user_name", "reveals the server"),
+    ("suser_name", "reveals the server"),
+    ("suser_sname", "reveals the server"),
+    ("host_name", "reveals the server"),
+    ("db_name", "reveals the server"),
+    ("schema_name", "reveals the server"),
     ("openrowset", "reaches other databases"),
     ("opendatasource", "reaches other databases"),
     ("openquery", "reaches other databases"),

@@ -515,7 +515,7 @@ impl<'c> Checker<'c> {
     }
 
     fn table_function(&self, name: &ObjectName, alias: &Option<TableAlias>) -> Result<Rel> {
-        self.function_name(name)?;
+        Self::function_name(name)?;
         let parts = name_parts(name)?;
         let last = parts.last().copied().unwrap_or_default();
         if parts.len() != 1 || !deny::table_function(last) {
@@ -545,14 +545,18 @@ impl<'c> Checker<'c> {
         self.scopes.iter().rev().flat_map(|s| s.rels.iter().rev()).find(|r| r.name.eq_ignore_ascii_case(name))
     }
 
-    fn function_name(&self, name: &ObjectName) -> Result<()> {
+    fn function_name(name: &ObjectName) -> Result<()> {
         let parts = name_parts(name)?;
         let Some((last, schemas)) = parts.split_last() else { return Err(unsupported("a function without a name")) };
         if let Some(why) = deny::function(last) {
             return Err(refuse(format!("calls {}, which {why}", parts.join("."))));
         }
-        if !self.allow_system_catalogs && schemas.iter().any(|s| deny::system_schema(s)) {
-            return Err(refuse(format!("calls {} from a system schema", parts.join("."))));
+        // `schema.f()`, `package.f()`: user schemas' functions may write, system packages reach the network.
+        if !schemas.is_empty() {
+            return Err(refuse(format!(
+                "calls {}: only functions without a schema or package may be called",
+                parts.join(".")
+            )));
         }
         Ok(())
     }
@@ -746,7 +750,7 @@ impl<'c> Checker<'c> {
     fn function(&mut self, function: &mut Function) -> Result<()> {
         let Function { name, uses_odbc_syntax: _, parameters, args, within_group, filter, null_treatment: _, over } =
             function;
-        self.function_name(name)?;
+        Self::function_name(name)?;
         if !matches!(parameters, FunctionArguments::None) {
             return Err(unsupported("parametric functions"));
         }
