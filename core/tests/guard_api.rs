@@ -149,7 +149,11 @@ fn translate_returns_and_runs_only_guarded_sql() {
     assert_eq!(status, 200, "{body}");
     let sql = body["sql"].as_str().expect("sql").to_owned();
     assert_eq!(sql, "SELECT TrackId, Name, Milliseconds FROM Track ORDER BY Milliseconds DESC, TrackId LIMIT 50");
-    assert_eq!(*host.sql.seen.lock().expect("not poisoned"), [sql.clone()], "exactly the returned SQL ran");
+    assert_eq!(
+        *host.sql.seen.lock().expect("not poisoned"),
+        std::slice::from_ref(&sql),
+        "exactly the returned SQL ran"
+    );
     assert_eq!(body["rows"]["rows"].as_array().expect("rows").len(), 50);
     // What translate returns is a fixed point of the guard: guarded again, it comes back unchanged.
     let (status, again) = host.guard(&sql);

@@ -478,14 +478,16 @@ impl<'c> Checker<'c> {
         let alias_name = alias.as_ref().map(|a| a.name.value.to_ascii_lowercase());
         let renamed = alias.as_ref().and_then(alias_columns);
         let last = parts.last().map(|p| p.to_ascii_lowercase()).unwrap_or_default();
-        if let [one] = parts.as_slice() {
-            if let Some((_, columns)) = self.ctes.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(one)) {
-                return Ok(Rel {
-                    name: alias_name.unwrap_or(last),
-                    columns: renamed.or_else(|| columns.clone()),
-                    table: false,
-                });
-            }
+        let cte = match parts.as_slice() {
+            [one] => self.ctes.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(one)),
+            _ => None,
+        };
+        if let Some((_, columns)) = cte {
+            return Ok(Rel {
+                name: alias_name.unwrap_or(last),
+                columns: renamed.or_else(|| columns.clone()),
+                table: false,
+            });
         }
         if deny::system_relation(&parts) {
             if !self.allow_system_catalogs {
@@ -849,10 +851,8 @@ impl<'c> Checker<'c> {
                 return Ok(());
             }
             // MySQL and PostgreSQL read some functions without parentheses (`current_user`).
-            if last.quote_style.is_none() {
-                if let Some(why) = deny::function(name) {
-                    return Err(refuse(format!("calls {name}, which {why}")));
-                }
+            if let Some(why) = deny::function(name).filter(|_| last.quote_style.is_none()) {
+                return Err(refuse(format!("calls {name}, which {why}")));
             }
             // SQLite reads a double-quoted name that is no column as a string literal.
             if open || (last.quote_style == Some('"') && self.dialect == Dialect::Sqlite) {
