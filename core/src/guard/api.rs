@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 /// Handles the route.
 pub async fn guard(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result<Response> {
-    let body: Value = req.json()?;
+    // Parsed as a `Value` (one serde instantiation the core already has), then checked by hand.
+    let body: Value = serde_json::from_slice(&req.body)
+        .map_err(|e| Error::bad_request("invalid_json", format!("request body is not valid JSON: {e}")))?;
     let Some(fields) = body.as_object() else {
         return Err(Error::bad_request("invalid_request", "the body must be a JSON object {sql, database}"));
     };

@@ -8,7 +8,7 @@
 //! 1. exactly one statement, and it is a query: `SELECT`, `WITH … SELECT`, `VALUES` and set operations of them.
 //!    No data-modifying CTE, no `SELECT INTO`, no locking clause (`FOR UPDATE` / `FOR SHARE`); `INTO OUTFILE`
 //!    does not even parse;
-//! 2. no function of the deny-list ([`deny`]: sleeping, files, commands, other databases, settings, locks,
+//! 2. no function of the deny-list (`deny.rs`: sleeping, files, commands, other databases, settings, locks,
 //!    sessions, server information) anywhere: select list, FROM (table functions), joins, WHERE, GROUP BY,
 //!    HAVING, ORDER BY, LIMIT, window specifications, CASE, function arguments, subqueries and CTEs;
 //! 3. no system catalog (`pg_catalog`, `information_schema`, `pg_*`, `sqlite_master`/`sqlite_schema`, `mysql.*`,
