@@ -18,6 +18,7 @@ pub mod databases;
 pub mod ddl;
 pub mod diff;
 pub mod error;
+pub mod guard;
 pub mod introspect;
 pub mod linker;
 pub mod memory;

@@ -51,6 +51,7 @@ pub fn run(target: &Target) {
     skeleton(&client, &shop);
     translation(&client, &shop);
     advisor(&client, &shop);
+    guard(&client, &shop);
     statistics_without_connection(&client, &shop);
     bad_input(&client, &shop);
     if let Some(connection) = &target.connection {
@@ -171,6 +172,27 @@ fn advisor(client: &Client, shop: &str) {
     assert!(bad.1["error"]["message"].as_str().is_some_and(|m| m.starts_with("queries[1]: ")), "{}", bad.1);
     let neither = client.json("POST", recommend, &json!({"database": shop}));
     assert_eq!(expect_error("recommend without SQL", 400, neither), "invalid_request");
+}
+
+/// The SQL guard's verdicts (docs/guard.md): the SQL that may run, bounded and without comments, or 422.
+fn guard(client: &Client, shop: &str) {
+    let check = |sql: &str| client.json("POST", "/api/nl2sql/guard", &json!({"sql": sql, "database": shop}));
+    let allowed = expect_ok("guard allows a query", check("SELECT name FROM customers -- everyone"));
+    assert_eq!(allowed["verdict"], "allowed", "{allowed}");
+    let sql = allowed["sql"].as_str().unwrap_or_default();
+    assert!(sql.starts_with("SELECT name FROM customers LIMIT ") && !sql.contains("--"), "{allowed}");
+    let rules: Vec<&str> =
+        allowed["changes"].as_array().into_iter().flatten().filter_map(|c| c["rule"].as_str()).collect();
+    assert_eq!(rules, ["comments_removed", "limit_added"], "{allowed}");
+    for refused in [
+        "SELECT name FROM customers; DROP TABLE orders",
+        "WITH d AS (DELETE FROM orders RETURNING id) SELECT id FROM d",
+        "SELECT pg_sleep(10)",
+        "SELECT usename FROM pg_catalog.pg_user",
+        "SELECT secret FROM vault",
+    ] {
+        assert_eq!(expect_error(refused, 422, check(refused)), "unsafe_sql");
+    }
 }
 
 fn statistics_without_connection(client: &Client, shop: &str) {
