@@ -114,14 +114,21 @@ pub async fn set_features(req: &Request, ports: &Ports<'_>, tenant: &str) -> Res
             "send an object of feature flags, e.g. {\"advisor_enabled\": false}",
         ));
     };
-    let (mut overrides, version) = stored(ports, tenant).await?;
+    let (old, version) = stored(ports, tenant).await?;
     let mut check = ports.config.clone();
-    for (flag, value) in changes {
-        if value.is_null() && FLAGS.contains(&flag.as_str()) {
-            overrides.remove(&flag);
-        } else {
-            set(&mut check, &flag, &value)?;
-            overrides.insert(flag, value);
+    for (flag, value) in &changes {
+        if !(value.is_null() && FLAGS.contains(&flag.as_str())) {
+            set(&mut check, flag, value)?;
+        }
+    }
+    // The new overrides: each flag as changed (`null`: back to the configuration), else as before.
+    let mut overrides = Map::new();
+    for flag in FLAGS {
+        match changes.get(*flag).or_else(|| old.get(*flag)) {
+            Some(value) if !value.is_null() => {
+                overrides.insert((*flag).to_owned(), value.clone());
+            }
+            _ => {}
         }
     }
     let (pk, sk) = overrides_key(tenant);
@@ -156,12 +163,9 @@ pub async fn clear_cache(req: &Request, ports: &Ports<'_>, tenant: &str) -> Resu
 /// `GET /admin/config`: the caller's view of the configuration, secrets redacted.
 pub fn config(ports: &Ports<'_>, tenant: &str) -> Result<Response> {
     let mut value = serde_json::to_value(ports.config).map_err(|e| Error::Internal(format!("configuration: {e}")))?;
-    let security = &mut value["security"];
-    if let Some(keys) = security["api_keys"].as_array_mut() {
-        keys.retain(|k| k["tenant"] == tenant);
-    }
-    if let Some(tenants) = security["tenants"].as_object_mut() {
-        tenants.retain(|name, _| name == tenant);
+    // Keys print as `***`; other tenants' limits are left out.
+    if let Some(limits) = value["security"]["tenant_limits"].as_array_mut() {
+        limits.retain(|entry| entry.as_str().and_then(|e| e.split_once(':')).is_some_and(|(t, _)| t == tenant));
     }
     redact(&mut value);
     Ok(Response::json(200, &json!({"tenant": tenant, "config": value})))

@@ -12,17 +12,15 @@
 //! default tenant (the local host then serves loopback only).
 
 use crate::api::Request;
-use crate::config::{Secret, Security};
+use crate::config::Security;
 use crate::error::{Error, Result};
 use crate::keys;
 use crate::router::DEFAULT_TENANT;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// What a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Everything, including `/admin/*`.
     Admin,
@@ -30,15 +28,30 @@ pub enum Role {
     User,
 }
 
-/// One `[security] api_keys` entry: the key's hash (never the key), its tenant and role.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiKey {
-    /// `sha256:<64 hex digits>` of the key (`nl2sql key hash`); printed as `***`.
-    pub hash: Secret,
+/// One `[security] api_keys` entry, `"<tenant>:<role>:sha256:<hex>"`: the key's hash (never the key), its
+/// tenant and role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiKey<'a> {
     /// Tenant the key acts for.
-    pub tenant: String,
+    pub tenant: &'a str,
     /// Its role.
     pub role: Role,
+    /// `sha256:<64 hex digits>` of the key.
+    pub hash: &'a str,
+}
+
+/// Reads an `api_keys` entry; `None` when it is not `<tenant>:<admin|user>:sha256:<64 hex digits>`.
+pub fn parse_key(entry: &str) -> Option<ApiKey<'_>> {
+    let mut parts = entry.splitn(3, ':');
+    let (tenant, role, hash) = (parts.next()?, parts.next()?, parts.next()?);
+    let role = match role {
+        "admin" => Role::Admin,
+        "user" => Role::User,
+        _ => return None,
+    };
+    let hex_ok =
+        hash.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    (keys::valid_name(tenant) && hex_ok).then_some(ApiKey { tenant, role, hash })
 }
 
 /// An authenticated caller.
@@ -80,13 +93,13 @@ pub fn authenticate(request: &Request, security: &Security, now_ms: i64) -> Resu
     let digest = hash_key(credential);
     // Every configured hash is compared, so the time taken does not say which (or whether one) matched.
     let mut found = None;
-    for key in &security.api_keys {
-        if ct_eq(digest.as_bytes(), key.hash.expose().to_ascii_lowercase().as_bytes()) {
+    for key in security.api_keys.iter().filter_map(|entry| parse_key(entry.expose())) {
+        if ct_eq(digest.as_bytes(), key.hash.to_ascii_lowercase().as_bytes()) {
             found = Some(key);
         }
     }
     found
-        .map(|key| Principal { tenant: key.tenant.clone(), role: key.role })
+        .map(|key| Principal { tenant: key.tenant.to_owned(), role: key.role })
         .ok_or_else(|| unauthorized("the API key is not valid"))
 }
 
@@ -224,25 +237,20 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 /// `require_auth` with a way to authenticate, rate limits that admit something.
 pub fn validate(security: &Security) -> Result<()> {
     let bad = |msg: String| Err(Error::Config(msg));
-    for (i, key) in security.api_keys.iter().enumerate() {
-        let hash = key.hash.expose();
-        let hex_ok =
-            hash.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-        if !hex_ok {
+    let mut hashes: Vec<String> = Vec::new();
+    for (i, entry) in security.api_keys.iter().enumerate() {
+        let Some(key) = parse_key(entry.expose()) else {
+            // The entry is not echoed: it may be a key pasted where its hash belongs.
             return bad(format!(
-                "security.api_keys[{i}].hash must be `sha256:` and 64 hex digits (`nl2sql key hash` prints it), \
-                 never the key itself"
+                "security.api_keys[{i}] must be \"<tenant>:<admin|user>:sha256:<64 hex digits>\" (`nl2sql key new` \
+                 prints one; tenants are 1-64 of A-Z a-z 0-9 _ -, not starting with _), never the key itself"
             ));
-        }
-        if !keys::valid_name(&key.tenant) {
-            return bad(format!(
-                "security.api_keys[{i}].tenant `{}` must be 1-64 of A-Z a-z 0-9 _ -, not starting with _",
-                key.tenant
-            ));
-        }
-        if security.api_keys[..i].iter().any(|k| k.hash.expose().eq_ignore_ascii_case(hash)) {
+        };
+        let hash = key.hash.to_ascii_lowercase();
+        if hashes.contains(&hash) {
             return bad(format!("security.api_keys[{i}] repeats the hash of an earlier key"));
         }
+        hashes.push(hash);
     }
     let secret = security.jwt_secret.expose();
     if !secret.is_empty() && secret.len() < 32 {
@@ -251,22 +259,18 @@ pub fn validate(security: &Security) -> Result<()> {
     if security.require_auth && security.api_keys.is_empty() && secret.is_empty() {
         return bad("security.require_auth is on but neither security.api_keys nor security.jwt_secret is set".into());
     }
-    let limits = std::iter::once((None, security.rate_limit_per_client, security.rate_limit_burst)).chain(
-        security.tenants.iter().map(|(name, t)| {
-            (
-                Some(name),
-                t.rate_limit_per_client.unwrap_or(security.rate_limit_per_client),
-                t.rate_limit_burst.unwrap_or(security.rate_limit_burst),
-            )
-        }),
-    );
-    for (tenant, per_minute, burst) in limits {
-        let at = tenant.map_or_else(|| "security".to_owned(), |t| format!("security.tenants.{t}"));
-        if tenant.is_some_and(|t| !keys::valid_name(t)) {
-            return bad(format!("{at}: not a valid tenant name"));
-        }
-        if per_minute > 0 && burst == 0 {
-            return bad(format!("{at}: rate_limit_burst must be at least 1 when rate_limit_per_client is set"));
+    if security.rate_limit_per_client > 0 && security.rate_limit_burst == 0 {
+        return bad("security.rate_limit_burst must be at least 1 when rate_limit_per_client is set".into());
+    }
+    for (i, entry) in security.tenant_limits.iter().enumerate() {
+        match crate::limits::parse_limit(entry) {
+            Some((tenant, rate, burst)) if keys::valid_name(tenant) && (rate == 0 || burst > 0) => {}
+            _ => {
+                return bad(format!(
+                    "security.tenant_limits[{i}] `{entry}` must be \"<tenant>:<requests per minute>:<burst>\", \
+                     burst at least 1 (e.g. \"acme:600:50\")"
+                ));
+            }
         }
     }
     Ok(())
@@ -275,14 +279,15 @@ pub fn validate(security: &Security) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Secret;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
     fn security() -> Security {
         Security {
             api_keys: vec![
-                ApiKey { hash: Secret::new(hash_key("alpha-admin")), tenant: "alpha".into(), role: Role::Admin },
-                ApiKey { hash: Secret::new(hash_key("beta-user")), tenant: "beta".into(), role: Role::User },
+                Secret::new(format!("alpha:admin:{}", hash_key("alpha-admin"))),
+                Secret::new(format!("beta:user:{}", hash_key("beta-user"))),
             ],
             jwt_secret: Secret::new(SECRET),
             ..Security::default()
@@ -366,17 +371,28 @@ mod tests {
     fn configuration_is_validated() {
         let mut s = security();
         assert!(validate(&s).is_ok());
-        s.api_keys[0].hash = Secret::new("alpha-admin");
+        s.api_keys[0] = Secret::new("alpha:admin:alpha-admin");
         let err = validate(&s).expect_err("raw key").to_string();
-        assert!(err.contains("api_keys[0].hash") && !err.contains("alpha-admin"), "{err}");
+        assert!(err.contains("api_keys[0]") && !err.contains("alpha-admin"), "{err}");
         let mut s = security();
-        s.api_keys[1].hash = s.api_keys[0].hash.clone();
-        assert!(validate(&s).is_err(), "repeated hash");
+        s.api_keys[1] =
+            Secret::new(format!("beta:user:{}", hash_key("alpha-admin").to_uppercase().replace("SHA256", "sha256")));
+        assert!(validate(&s).is_err(), "repeated hash, whatever its case");
         let mut s = security();
-        s.api_keys[0].tenant = "a#b".into();
+        s.api_keys[0] = Secret::new(format!("a#b:admin:{}", hash_key("x")));
         assert!(validate(&s).is_err(), "tenant with #");
+        let mut s = security();
+        s.tenant_limits = vec!["acme:10:0".into()];
+        assert!(validate(&s).is_err(), "tenant burst 0");
+        s.tenant_limits = vec!["acme:10".into()];
+        assert!(validate(&s).is_err(), "no burst");
+        s.tenant_limits = vec!["acme:10:5".into(), "beta:0:0".into()];
+        assert!(validate(&s).is_ok(), "rate 0 turns the limit off");
         let s = Security { jwt_secret: Secret::new("short"), ..Security::default() };
         assert!(validate(&s).is_err(), "short secret");
+        let mut s = security();
+        s.api_keys[0] = Secret::new(format!("alpha:root:{}", hash_key("x")));
+        assert!(validate(&s).is_err(), "unknown role");
         let s = Security { require_auth: true, ..Security::default() };
         assert!(validate(&s).is_err(), "require_auth without keys");
         let s = Security { rate_limit_burst: 0, ..Security::default() };

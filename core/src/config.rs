@@ -258,20 +258,11 @@ section!(
         rate_limit_burst: u32 = 20,
         /// Let admins query system catalogs.
         allow_system_catalogs: bool = false,
-        /// API keys by hash: `[{ hash = "sha256:…", tenant = "acme", role = "admin" }]` (docs/security.md).
-        api_keys: Vec<crate::auth::ApiKey> = Vec::new(),
-        /// Per-tenant overrides of the rate limit, `[security.tenants.<tenant>]`.
-        tenants: BTreeMap<String, TenantLimits> = BTreeMap::new(),
-    }
-);
-
-section!(
-    /// `[security.tenants.<tenant>]`: one tenant's rate limit, where it differs from `[security]`'s.
-    TenantLimits {
-        /// Requests per minute.
-        rate_limit_per_client: Option<u32> = None,
-        /// Bucket size.
-        rate_limit_burst: Option<u32> = None,
+        /// API keys by hash, `"<tenant>:<role>:sha256:<hex>"` each (`nl2sql key new` prints one; docs/security.md).
+        /// Strings rather than tables: every table type costs the edge builds' TOML and JSON readers kilobytes.
+        api_keys: Vec<Secret> = Vec::new(),
+        /// Tenants whose rate limit differs from the above, `"<tenant>:<per minute>:<burst>"` each.
+        tenant_limits: Vec<String> = Vec::new(),
     }
 );
 
@@ -458,9 +449,8 @@ mod tests {
             endpoint = "${OPENAI_BASE:-https://api.openai.com/v1}"
             [security]
             require_auth = true
-            api_keys = [{ hash = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", tenant = "acme", role = "admin" }]
-            [security.tenants.acme]
-            rate_limit_per_client = 5
+            api_keys = ["acme:admin:sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"]
+            tenant_limits = ["acme:5:20"]
             [observability]
             log_level = "debug"
         "#;
@@ -477,10 +467,11 @@ mod tests {
         assert_eq!(openai.api_key.expose(), "sk-test-123");
         assert_eq!(openai.endpoint, "https://api.openai.com/v1");
         assert!(c.security.require_auth);
-        let key = &c.security.api_keys[0];
-        assert_eq!((key.tenant.as_str(), key.role), ("acme", crate::auth::Role::Admin));
-        assert_eq!(key.hash.expose(), crate::auth::hash_key("foo"));
-        assert_eq!(crate::limits::rate_for(&c, "acme"), (5, 20), "the tenant's rate, the default burst");
+        let key = crate::auth::parse_key(c.security.api_keys[0].expose()).expect("a key entry");
+        assert_eq!((key.tenant, key.role), ("acme", crate::auth::Role::Admin));
+        assert_eq!(key.hash, crate::auth::hash_key("foo"));
+        assert_eq!(crate::limits::rate_for(&c, "acme"), (5, 20));
+        assert_eq!(crate::limits::rate_for(&c, "other"), (100, 20), "the defaults elsewhere");
     }
 
     #[test]

@@ -37,17 +37,23 @@ const ROUTES: &[(&str, &str)] = &[
 /// admins only, rate-limited per tenant and cut at `[nl2sql] request_timeout` ([`crate::limits`]). Never panics
 /// on input; every failure is a JSON error response.
 pub async fn handle(request: Request, ports: &Ports<'_>) -> Response {
-    let timeout_ms = ports.config.nl2sql.request_timeout.saturating_mul(1000);
-    match crate::limits::within(ports, timeout_ms, route(&request, ports, None)).await {
-        Ok(response) => response,
-        Err(error) => Response::error(&error),
-    }
+    respond(request, ports, None).await
 }
 
 /// Handles one request as `principal`, without authentication, rate limit or timeout: for trusted callers in
 /// the same process (the local CLI).
 pub async fn handle_as(request: Request, ports: &Ports<'_>, principal: &Principal) -> Response {
-    match route(&request, ports, Some(principal)).await {
+    respond(request, ports, Some(principal)).await
+}
+
+/// The one place [`route`] is called (a second call site would compile the whole router twice into the wasm).
+async fn respond(request: Request, ports: &Ports<'_>, trusted: Option<&Principal>) -> Response {
+    let timeout_ms = match trusted {
+        Some(_) => 0,
+        None => ports.config.nl2sql.request_timeout.saturating_mul(1000),
+    };
+    let work = std::pin::pin!(route(&request, ports, trusted));
+    match crate::limits::within(ports, timeout_ms, work).await {
         Ok(response) => response,
         Err(error) => Response::error(&error),
     }

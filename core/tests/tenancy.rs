@@ -25,14 +25,12 @@ fn config() -> Config {
         rate_limit_per_client = 6000
         rate_limit_burst = 1000
         api_keys = [
-            {{ hash = "{}", tenant = "alpha", role = "user" }},
-            {{ hash = "{}", tenant = "alpha", role = "admin" }},
-            {{ hash = "{}", tenant = "beta", role = "user" }},
-            {{ hash = "{}", tenant = "tiny", role = "user" }},
+            "alpha:user:{}",
+            "alpha:admin:{}",
+            "beta:user:{}",
+            "tiny:user:{}",
         ]
-        [security.tenants.tiny]
-        rate_limit_per_client = 2
-        rate_limit_burst = 2
+        tenant_limits = ["tiny:2:2"]
         [llm.openai]
         api_key = "sk-live-secret"
         endpoint = "https://proxy:pr0xy-pass@llm.example/v1"
@@ -163,7 +161,8 @@ fn keys_roles_and_tokens_decide_access() {
     for secret in ["sk-live-secret", JWT_SECRET, "pr0xy-pass", &hash_key("alpha-user-key")[7..], "beta"] {
         assert!(!text.contains(secret), "/admin/config shows `{secret}`: {text}");
     }
-    assert_eq!(config["config"]["security"]["api_keys"].as_array().map(Vec::len), Some(2), "alpha's own keys");
+    assert_eq!(config["config"]["security"]["api_keys"], json!(["***", "***", "***", "***"]));
+    assert_eq!(config["config"]["security"]["tenant_limits"], json!([]), "tiny's limit is not alpha's business");
     assert_eq!(config["config"]["llm"]["openai"]["endpoint"], "https://proxy:***@llm.example/v1");
 
     // HS256 tokens: tenant and role from the claims, expiry by the Clock port.

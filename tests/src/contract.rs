@@ -47,15 +47,11 @@ fn hash(key: &str) -> String {
 /// `NL2SQL_CONFIG_TOML`, Spin's `config_toml` variable): the keys' hashes, room for the suite's requests, and
 /// tenant `limited`'s tiny bucket.
 pub fn security_toml() -> String {
-    let keys: Vec<String> = KEYS
-        .iter()
-        .map(|(key, tenant, role)| {
-            format!("  {{ hash = \"{}\", tenant = \"{tenant}\", role = \"{role}\" }},", hash(key))
-        })
-        .collect();
+    let keys: Vec<String> =
+        KEYS.iter().map(|(key, tenant, role)| format!("  \"{tenant}:{role}:{}\",", hash(key))).collect();
     format!(
         "[security]\nrate_limit_per_client = 6000\nrate_limit_burst = 1000\napi_keys = [\n{}\n]\n\
-         [security.tenants.limited]\nrate_limit_per_client = 1\nrate_limit_burst = {LIMITED_BURST}\n",
+         tenant_limits = [\"limited:1:{LIMITED_BURST}\"]\n",
         keys.join("\n")
     )
 }
@@ -63,12 +59,12 @@ pub fn security_toml() -> String {
 /// The same settings as a JSON object (the Worker's `NL2SQL_CONFIG` binding).
 pub fn security_json() -> Value {
     let keys: Vec<Value> =
-        KEYS.iter().map(|(key, tenant, role)| json!({"hash": hash(key), "tenant": tenant, "role": role})).collect();
+        KEYS.iter().map(|(key, tenant, role)| json!(format!("{tenant}:{role}:{}", hash(key)))).collect();
     json!({"security": {
         "rate_limit_per_client": 6000,
         "rate_limit_burst": 1000,
         "api_keys": keys,
-        "tenants": {"limited": {"rate_limit_per_client": 1, "rate_limit_burst": LIMITED_BURST}},
+        "tenant_limits": [format!("limited:1:{LIMITED_BURST}")],
     }})
 }
 

@@ -67,7 +67,7 @@ pub(crate) fn run(command: KeyCommand, config: &Config) -> anyhow::Result<ExitCo
             let key = format!("nl2sql_{}", hex(&bytes));
             println!("key (shown once; give it to the client, store it nowhere else):\n  {key}\n");
             println!("[security] api_keys entry:");
-            println!("  {{ hash = \"{}\", tenant = \"{tenant}\", role = \"{}\" }}", hash_key(&key), role.name());
+            println!("  \"{tenant}:{}:{}\"", role.name(), hash_key(&key));
         }
         KeyCommand::Hash { key } => {
             let key = match key {
