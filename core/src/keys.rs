@@ -122,4 +122,38 @@ mod tests {
         assert!(!valid_name(&"x".repeat(65)));
         assert!(!tenant_index("acme").0.contains('#'), "global partitions have no tenant separator");
     }
+
+    /// The invariant "every store key is built here": no other core source spells a partition or a sort-key
+    /// prefix of a known kind as a string literal.
+    #[test]
+    fn no_other_core_file_spells_store_keys() {
+        let mut spelled = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("core/src is readable") {
+                let path = entry.expect("directory entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("keys.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source is readable");
+                let tags = ["database", "schema", "skeleton", "stats", "refresh", "cache", "session", "golden"];
+                let more = ["ratelimit", "features", "tenant", "probe"];
+                let literals = tags
+                    .iter()
+                    .chain(&more)
+                    .map(|t| format!("\"{t}#"))
+                    .chain(["{tenant}#", "\"_health\"", "\"_tenants\"", "#_registry\""].map(str::to_owned));
+                for literal in literals {
+                    if text.contains(&literal) {
+                        spelled.push(format!("{}: {literal}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(spelled.is_empty(), "store keys spelled outside keys.rs: {spelled:?}");
+    }
 }

@@ -1,9 +1,9 @@
 //! The refresh manager: which tables to collect next, within a budget per call.
 //!
-//! A run walks the registered databases that have a connection (DDL-only ones have nothing to collect), queues
-//! the tables whose statistics are stale (never collected, or older than `staleness_threshold`) and not backing
-//! off, orders them by priority band (high ≥ `high_priority_threshold`, medium ≥ `medium_priority_threshold`,
-//! else low), then by staleness (never collected first, then oldest), keeps `queue_capacity` of them and
+//! A run walks the registered databases that have a connection (DDL-only ones have nothing to collect) of one
+//! tenant, or of every tenant ([`tenants`]) in one queue, queues the tables whose statistics are stale (never
+//! collected, or older than `staleness_threshold`) and not backing off, orders them by priority band (high ≥
+//! `high_priority_threshold`, medium ≥ `medium_priority_threshold`, else low), then by staleness (never collected first, then oldest), keeps `queue_capacity` of them and
 //! collects from the front until `max_tables_per_run` tables or `run_budget_seconds` (by the `Clock` port) are
 //! used; the rest is reported as remaining for the next run. A table started just before the time budget ends
 //! may overrun it by at most its queries' timeout, which is capped by the time left.
