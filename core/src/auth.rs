@@ -331,6 +331,9 @@ mod tests {
         let header = authenticate(&headers(&[("x-api-key", "beta-user")]), &s, 0).expect("valid");
         assert_eq!(header, Principal { tenant: "beta".into(), role: Role::User });
         assert_eq!(status(authenticate(&headers(&[("x-api-key", "beta-user2")]), &s, 0)), 401);
+        // Behind an AWS_IAM Function URL, Authorization carries the SigV4 signature and the key comes as X-API-Key.
+        let sigv4 = [("Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab"), ("X-API-Key", "beta-user")];
+        assert_eq!(authenticate(&headers(&sigv4), &s, 0).expect("valid").tenant, "beta");
         assert_eq!(status(authenticate(&headers(&[]), &s, 0)), 401);
         assert_eq!(status(authenticate(&headers(&[("authorization", "Basic YWxwaGE=")]), &s, 0)), 401);
         let off = authenticate(&headers(&[]), &Security::default(), 0).expect("auth off");
