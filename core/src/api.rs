@@ -114,7 +114,18 @@ impl Response {
     /// The JSON error response for `error`.
     pub fn error(error: &Error) -> Self {
         let body = error.to_json().to_string().into_bytes();
-        Self { status: error.status(), headers: vec![("content-type".into(), "application/json".into())], body }
+        let mut headers = vec![("content-type".into(), "application/json".into())];
+        match error {
+            Error::RateLimited { retry_after, .. } => headers.push(("retry-after".into(), retry_after.to_string())),
+            Error::Unauthorized { status: 401, .. } => headers.push(("www-authenticate".into(), "Bearer".into())),
+            _ => {}
+        }
+        Self { status: error.status(), headers, body }
+    }
+
+    /// The first header called `name`, ignoring case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON (tests and CLIs).

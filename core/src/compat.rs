@@ -25,6 +25,13 @@ pub trait MaybeSync {}
 #[cfg(target_arch = "wasm32")]
 impl<T: ?Sized> MaybeSync for T {}
 
+/// A `dyn Future`: `Send` on native targets, not on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub type DynFuture<'a, T> = dyn std::future::Future<Output = T> + Send + 'a;
+/// A `dyn Future`: `Send` on native targets, not on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub type DynFuture<'a, T> = dyn std::future::Future<Output = T> + 'a;
+
 /// Declares a port trait or impl with `async_trait`, `Send` futures on native and `?Send` on wasm32.
 ///
 /// Adapters that only build for one kind of target use `#[async_trait]` / `#[async_trait(?Send)]` directly.

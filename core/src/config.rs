@@ -74,6 +74,10 @@ section!(
         max_question_length: usize = 2000,
         /// Largest request body accepted, bytes.
         max_body_bytes: usize = 1024 * 1024,
+        /// Largest conversation context (a session's stored turns) kept for a question, bytes.
+        max_context_size: usize = 1_000_000,
+        /// Wall time a request may take before it is answered 504 `request_timeout`, seconds; 0 for none.
+        request_timeout: u64 = 60,
         /// LIMIT added to queries that have none.
         default_limit: u64 = 100,
         /// Largest LIMIT let through; larger ones are clamped.
@@ -248,12 +252,17 @@ section!(
         jwt_secret: Secret = Secret::default(),
         /// JWT lifetime, seconds.
         jwt_expiration: u64 = 3600,
-        /// Requests per minute per tenant.
+        /// Requests per minute per tenant (a token bucket refilled at this rate); 0 turns the limit off.
         rate_limit_per_client: u32 = 100,
-        /// Burst above the steady rate.
+        /// Requests a tenant may make at once: the bucket's size.
         rate_limit_burst: u32 = 20,
         /// Let admins query system catalogs.
         allow_system_catalogs: bool = false,
+        /// API keys by hash, `"<tenant>:<role>:sha256:<hex>"` each (`nl2sql key new` prints one; docs/security.md).
+        /// Strings rather than tables: every table type costs the edge builds' TOML and JSON readers kilobytes.
+        api_keys: Vec<Secret> = Vec::new(),
+        /// Tenants whose rate limit differs from the above, `"<tenant>:<per minute>:<burst>"` each.
+        tenant_limits: Vec<String> = Vec::new(),
     }
 );
 
@@ -353,6 +362,7 @@ impl Config {
                 "nl2sql.refresh_manager: need medium_priority_threshold <= high_priority_threshold <= 10".into()
             );
         }
+        crate::auth::validate(&self.security)?;
         for name in std::iter::once(&n.default_provider).chain(&n.fallback_providers) {
             if name != "offline" && !self.llm.contains_key(name) {
                 return bad(format!("provider `{name}` is named in [nl2sql] but has no [llm.{name}] section"));
@@ -439,6 +449,8 @@ mod tests {
             endpoint = "${OPENAI_BASE:-https://api.openai.com/v1}"
             [security]
             require_auth = true
+            api_keys = ["acme:admin:sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"]
+            tenant_limits = ["acme:5:20"]
             [observability]
             log_level = "debug"
         "#;
@@ -455,6 +467,11 @@ mod tests {
         assert_eq!(openai.api_key.expose(), "sk-test-123");
         assert_eq!(openai.endpoint, "https://api.openai.com/v1");
         assert!(c.security.require_auth);
+        let key = crate::auth::parse_key(c.security.api_keys[0].expose()).expect("a key entry");
+        assert_eq!((key.tenant, key.role), ("acme", crate::auth::Role::Admin));
+        assert_eq!(key.hash, crate::auth::hash_key("foo"));
+        assert_eq!(crate::limits::rate_for(&c, "acme"), (5, 20));
+        assert_eq!(crate::limits::rate_for(&c, "other"), (100, 20), "the defaults elsewhere");
     }
 
     #[test]

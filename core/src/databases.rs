@@ -13,6 +13,7 @@ use crate::ddl::{self, Skipped};
 use crate::diff::{self, CatalogDiff};
 use crate::error::{Error, Result};
 use crate::introspect;
+use crate::keys::{self, Kind, Scope};
 use crate::ports::{Ports, Precondition};
 use crate::skeleton::Skeleton;
 use serde::{Deserialize, Serialize};
@@ -48,22 +49,18 @@ pub struct Schema {
     pub samples: Samples,
 }
 
-/// Partition key of one database of one tenant.
+/// Partition key of one database of one tenant (the key scheme is [`crate::keys`]).
 pub fn partition(tenant: &str, database: &str) -> String {
-    format!("{tenant}#{database}")
+    keys::partition(tenant, Scope::Database(database))
 }
 
 fn registry(tenant: &str) -> String {
-    format!("{tenant}#_registry")
+    keys::partition(tenant, Scope::Tenant)
 }
 
 /// Checks a user-chosen name: 1-64 of `[A-Za-z0-9_-]`, not starting with `_` (reserved).
 pub fn validate_name(what: &'static str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if ok {
+    if keys::valid_name(name) {
         Ok(())
     } else {
         Err(Error::bad_request(
@@ -194,12 +191,21 @@ async fn save(ports: &Ports<'_>, tenant: &str, name: &str, ingested: Ingested) -
     let pk = partition(tenant, name);
     // Content-addressed items first, the registry entry last: it is the commit point.
     let skeleton = Skeleton::full(&schema.catalog, &schema.samples);
-    ports.store.put(&pk, &format!("schema#{fingerprint}"), &to_json(&schema)?, Precondition::None, None).await?;
-    ports.store.put(&pk, &format!("skeleton#{fingerprint}"), &to_json(&skeleton)?, Precondition::None, None).await?;
     ports
         .store
-        .put(&registry(tenant), &format!("database#{name}"), &to_json(&record)?, Precondition::None, None)
+        .put(&pk, &keys::sort_key(Kind::Schema, &fingerprint), &to_json(&schema)?, Precondition::None, None)
         .await?;
+    ports
+        .store
+        .put(&pk, &keys::sort_key(Kind::Skeleton, &fingerprint), &to_json(&skeleton)?, Precondition::None, None)
+        .await?;
+    ports
+        .store
+        .put(&registry(tenant), &keys::sort_key(Kind::Database, name), &to_json(&record)?, Precondition::None, None)
+        .await?;
+    // Scheduled refresh runs find the tenant through this index (idempotent; tenants never read it).
+    let (index, entry) = keys::tenant_index(tenant);
+    ports.store.put(index, &entry, "{}", Precondition::None, None).await?;
     let changes = diff.as_ref().map(|d| d.summary().lines().map(str::to_owned).collect()).unwrap_or_default();
     Ok(Registration { database: record, changed: true, diff, changes, skipped, skipped_total })
 }
@@ -207,7 +213,7 @@ async fn save(ports: &Ports<'_>, tenant: &str, name: &str, ingested: Ingested) -
 /// The full skeleton of `name`, as stored at registration.
 pub async fn skeleton(ports: &Ports<'_>, tenant: &str, record: &DatabaseRecord) -> Result<Skeleton> {
     let pk = partition(tenant, &record.name);
-    let item = ports.store.get(&pk, &format!("skeleton#{}", record.fingerprint)).await?.ok_or_else(|| {
+    let item = ports.store.get(&pk, &keys::sort_key(Kind::Skeleton, &record.fingerprint)).await?.ok_or_else(|| {
         Error::Store(format!("skeleton {} of database `{}` is missing", record.fingerprint, record.name))
     })?;
     from_json(&item.value)
@@ -223,7 +229,7 @@ async fn stored(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<Option<(D
 
 /// The registry entry of `name`, if registered.
 pub async fn record(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<Option<DatabaseRecord>> {
-    match ports.store.get(&registry(tenant), &format!("database#{name}")).await? {
+    match ports.store.get(&registry(tenant), &keys::sort_key(Kind::Database, name)).await? {
         Some(item) => Ok(Some(from_json(&item.value)?)),
         None => Ok(None),
     }
@@ -237,7 +243,7 @@ pub async fn load(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<(Databa
         .ok_or_else(|| Error::not_found("database_not_found", format!("database `{name}` is not registered")))?;
     let item = ports
         .store
-        .get(&partition(tenant, name), &format!("schema#{}", record.fingerprint))
+        .get(&partition(tenant, name), &keys::sort_key(Kind::Schema, &record.fingerprint))
         .await?
         .ok_or_else(|| Error::Store(format!("schema {} of database `{name}` is missing", record.fingerprint)))?;
     Ok((record, from_json(&item.value)?))
@@ -245,7 +251,7 @@ pub async fn load(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<(Databa
 
 /// All registered databases of a tenant, by name.
 pub async fn list(ports: &Ports<'_>, tenant: &str) -> Result<Vec<DatabaseRecord>> {
-    let items = ports.store.list(&registry(tenant), "database#").await?;
+    let items = ports.store.list(&registry(tenant), &keys::sort_key(Kind::Database, "")).await?;
     items.iter().map(|(_, item)| from_json(&item.value)).collect()
 }
 

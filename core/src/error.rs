@@ -46,6 +46,17 @@ pub enum Error {
         /// Configured maximum.
         max: usize,
     },
+    /// The tenant is over its rate limit (429, with `Retry-After`).
+    #[error("{message}")]
+    RateLimited {
+        /// Human-readable explanation.
+        message: String,
+        /// Seconds until a request will be admitted again.
+        retry_after: u64,
+    },
+    /// The request took longer than `[nl2sql] request_timeout` (504).
+    #[error("{0}")]
+    Timeout(String),
     /// SQL that does not parse or does not fit the schema (422).
     #[error("{0}")]
     InvalidSql(String),
@@ -97,6 +108,8 @@ impl Error {
             Self::NotFound { .. } => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::PayloadTooLarge { .. } => 413,
+            Self::RateLimited { .. } => 429,
+            Self::Timeout(_) => 504,
             Self::InvalidSql(_) | Self::UnsafeSql(_) | Self::Untranslatable(_) => 422,
             Self::Conflict(_) => 409,
             Self::Config(_) | Self::Internal(_) => 500,
@@ -113,6 +126,8 @@ impl Error {
             Self::Unauthorized { .. } => "unauthorized",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Timeout(_) => "request_timeout",
             Self::InvalidSql(_) => "invalid_sql",
             Self::UnsafeSql(_) => "unsafe_sql",
             Self::Untranslatable(_) => "untranslatable",

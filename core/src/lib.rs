@@ -7,8 +7,10 @@
 //! socket or reads the system clock.
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod advisor;
 pub mod api;
+pub mod auth;
 pub mod catalog;
 pub mod compat;
 pub mod config;
@@ -20,6 +22,8 @@ pub mod diff;
 pub mod error;
 pub mod guard;
 pub mod introspect;
+pub mod keys;
+pub mod limits;
 pub mod linker;
 pub mod memory;
 pub mod offline;

@@ -1,13 +1,15 @@
 //! The one router every host calls unchanged: `handle(request, ports) -> response`.
 
+use crate::admin;
 use crate::api::{RegisterRequest, Request, Response, TranslateRequest};
+use crate::auth::{self, Principal, Role};
 use crate::databases;
 use crate::error::{Error, Result};
 use crate::ports::Ports;
 use crate::translate;
 use serde_json::json;
 
-/// Tenant of every request until authentication maps keys to tenants.
+/// Tenant of every request when authentication is off (and of the local CLI unless told otherwise).
 pub const DEFAULT_TENANT: &str = "default";
 
 /// The routes: method and path pattern (`{}` matches one segment).
@@ -26,17 +28,39 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/nl2sql/statistics/tables"),
     ("GET", "/api/nl2sql/statistics/tables/{}"),
     ("POST", "/api/nl2sql/statistics/refresh"),
+    ("GET", "/admin/config"),
+    ("GET", "/admin/features"),
+    ("POST", "/admin/features"),
+    ("POST", "/admin/cache/clear"),
 ];
 
-/// Handles one request. Never panics on input; every failure is a JSON error response.
+/// Handles one request: health probes open, everything else authenticated ([`crate::auth`]), `/admin/*` for
+/// admins only, rate-limited per tenant and cut at `[nl2sql] request_timeout` ([`crate::limits`]). Never panics
+/// on input; every failure is a JSON error response.
 pub async fn handle(request: Request, ports: &Ports<'_>) -> Response {
-    match route(&request, ports).await {
+    respond(request, ports, None).await
+}
+
+/// Handles one request as `principal`, without authentication, rate limit or timeout: for trusted callers in
+/// the same process (the local CLI).
+pub async fn handle_as(request: Request, ports: &Ports<'_>, principal: &Principal) -> Response {
+    respond(request, ports, Some(principal)).await
+}
+
+/// The one place [`route`] is called (a second call site would compile the whole router twice into the wasm).
+async fn respond(request: Request, ports: &Ports<'_>, trusted: Option<&Principal>) -> Response {
+    let timeout_ms = match trusted {
+        Some(_) => 0,
+        None => ports.config.nl2sql.request_timeout.saturating_mul(1000),
+    };
+    let work = std::pin::pin!(route(&request, ports, trusted));
+    match crate::limits::within(ports, timeout_ms, work).await {
         Ok(response) => response,
         Err(error) => Response::error(&error),
     }
 }
 
-async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
+async fn route(req: &Request, ports: &Ports<'_>, trusted: Option<&Principal>) -> Result<Response> {
     let max = ports.config.nl2sql.max_body_bytes;
     if req.body.len() > max {
         return Err(Error::PayloadTooLarge { size: req.body.len(), max });
@@ -45,17 +69,51 @@ async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
     let Some(pattern) = matching_route(&req.method, &segments)? else {
         return Err(Error::not_found("route_not_found", format!("no route for {} {}", req.method, req.path)));
     };
-    let tenant = DEFAULT_TENANT;
-    match (req.method.as_str(), pattern) {
-        ("GET", "/health/liveness") => Ok(Response::json(
-            200,
-            &json!({"status": "alive", "timestamp": crate::time::rfc3339(ports.clock.now_ms())}),
-        )),
-        ("GET", "/health/readiness") => readiness(ports).await,
-        ("GET", "/health/startup") => {
-            let uptime = (ports.clock.now_ms() - ports.started_at_ms).max(0) / 1000;
-            Ok(Response::json(200, &json!({"status": "started", "uptime_seconds": uptime})))
+    match pattern {
+        "/health/liveness" => {
+            let now = crate::time::rfc3339(ports.clock.now_ms());
+            return Ok(Response::json(200, &json!({"status": "alive", "timestamp": now})));
         }
+        "/health/readiness" => return readiness(ports).await,
+        "/health/startup" => {
+            let uptime = (ports.clock.now_ms() - ports.started_at_ms).max(0) / 1000;
+            return Ok(Response::json(200, &json!({"status": "started", "uptime_seconds": uptime})));
+        }
+        _ => {}
+    }
+    let principal = match trusted {
+        Some(principal) => principal.clone(),
+        None => {
+            let principal = auth::authenticate(req, &ports.config.security, ports.clock.now_ms())?;
+            if auth::enabled(&ports.config.security) {
+                crate::limits::admit(ports, &principal.tenant).await?;
+            }
+            principal
+        }
+    };
+    let tenant = principal.tenant.as_str();
+    if pattern.starts_with("/admin/") {
+        if principal.role != Role::Admin {
+            return Err(Error::Unauthorized {
+                status: 403,
+                message: format!("{} {pattern} needs an admin key; this key's role is user", req.method),
+            });
+        }
+        return match (req.method.as_str(), pattern) {
+            ("GET", "/admin/config") => admin::config(ports, tenant),
+            ("GET", "/admin/features") => admin::features(ports, tenant).await,
+            ("POST", "/admin/features") => admin::set_features(req, ports, tenant).await,
+            ("POST", "/admin/cache/clear") => admin::clear_cache(req, ports, tenant).await,
+            _ => Err(Error::Internal(format!("route {pattern} has no handler"))),
+        };
+    }
+    // The tenant's feature overrides (`/admin/features`) apply to all its requests.
+    let overridden = admin::tenant_config(ports, tenant).await?;
+    let ports = &match &overridden {
+        Some(config) => Ports { config, ..*ports },
+        None => *ports,
+    };
+    match (req.method.as_str(), pattern) {
         ("POST", "/api/nl2sql/translate") => {
             let body: TranslateRequest = req.json()?;
             Ok(Response::json(200, &translate::translate(ports, tenant, &body).await?))
@@ -153,7 +211,8 @@ async fn skeleton(req: &Request, ports: &Ports<'_>, tenant: &str, name: &str) ->
 }
 
 async fn readiness(ports: &Ports<'_>) -> Result<Response> {
-    let store = ports.store.get("_health", "probe#readiness").await;
+    let (pk, sk) = crate::keys::HEALTH_PROBE;
+    let store = ports.store.get(pk, sk).await;
     let (status, state) = if store.is_ok() { (200, "ready") } else { (503, "not_ready") };
     Ok(Response::json(
         status,

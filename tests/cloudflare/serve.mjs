@@ -1,5 +1,6 @@
 // Serves the built Worker on 127.0.0.1 for tests/tests/contract_worker.rs:
-//   node tests/cloudflare/serve.mjs <port> <persist-dir>
+//   NL2SQL_WORKER_VARS='{"NL2SQL_CONFIG": {...}}' node tests/cloudflare/serve.mjs <port> <persist-dir>
+// (NL2SQL_WORKER_VARS: optional JSON object of extra bindings, as wrangler.toml's [vars] would give them)
 // Prints `listening <url>` once Miniflare is ready, and stops (disposing workerd) when stdin closes or on
 // SIGTERM/SIGINT, so a test that drops its handle leaves no workerd behind.
 import { startWorker } from "./worker.mjs";
@@ -9,7 +10,8 @@ if (!port || !persist) {
   console.error("usage: node serve.mjs <port> <persist-dir>");
   process.exit(2);
 }
-const { mf, url } = await startWorker({ port: Number(port), persist });
+const vars = JSON.parse(process.env.NL2SQL_WORKER_VARS || "{}");
+const { mf, url } = await startWorker({ port: Number(port), persist, vars });
 console.log(`listening ${url}`);
 
 let stopping = false;

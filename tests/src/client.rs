@@ -32,17 +32,24 @@ impl Reply {
     }
 }
 
-/// Talks to one base URL, `http://host:port`.
+/// Talks to one base URL, `http://host:port`, optionally with an API key.
 #[derive(Debug, Clone)]
 pub struct Client {
     authority: String,
+    key: Option<String>,
 }
 
 impl Client {
-    /// A client for `base_url` (`http://127.0.0.1:8080`, no path).
+    /// A client for `base_url` (`http://127.0.0.1:8080`, no path) that sends no key.
     pub fn new(base_url: &str) -> Self {
         let authority = base_url.trim_start_matches("http://").trim_end_matches('/').to_owned();
-        Self { authority }
+        Self { authority, key: None }
+    }
+
+    /// A client for `base_url` whose [`Client::send`], [`Client::get`] and [`Client::json`] send `key` as
+    /// `Authorization: Bearer <key>`.
+    pub fn with_key(base_url: &str, key: &str) -> Self {
+        Self { key: Some(key.to_owned()), ..Self::new(base_url) }
     }
 
     /// Sends one request; transport failures are errors, any status is a reply.
@@ -71,9 +78,11 @@ impl Client {
         Ok(Reply { status, headers, body })
     }
 
-    /// Sends one request, panicking on transport failures.
+    /// Sends one request (with the client's key, if any), panicking on transport failures.
     pub fn send(&self, method: &str, path: &str, body: &[u8]) -> Reply {
-        let headers = [("content-type", "application/json")];
+        let auth = self.key.as_ref().map(|k| format!("Bearer {k}"));
+        let mut headers = vec![("content-type", "application/json")];
+        headers.extend(auth.as_deref().map(|a| ("authorization", a)));
         self.try_send(method, path, &headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 

@@ -7,10 +7,66 @@
 //! Chinook on PostgreSQL; start the host with [`connection_env`]) it also registers by introspection,
 //! collects statistics and executes a translation.
 //!
+//! Every host runs it with authentication on: the [`security_toml`] / [`security_json`] settings through its
+//! own configuration mechanism. The suite then also proves tenancy (tenant `beta` gets 404 for `alpha`'s
+//! databases, skeletons, statistics and refresh, and registers the same name independently), roles (401
+//! without a key, 403 for a user key on `/admin/*`, 200 for an admin key) and the rate limit (a dedicated
+//! tenant with a tiny bucket answers 429 with `Retry-After`; the others have room for the whole suite).
+//!
 //! Names are unique per call, so the suite can run twice against one store.
 
 use crate::client::Client;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Tenant `alpha`'s user key: the suite's main client.
+pub const ALPHA_USER: &str = "contract-alpha-user-5f2b9c";
+/// Tenant `alpha`'s admin key.
+pub const ALPHA_ADMIN: &str = "contract-alpha-admin-8d41e7";
+/// Tenant `beta`'s user key.
+pub const BETA_USER: &str = "contract-beta-user-c03a1f";
+/// Tenant `limited`'s user key: [`LIMITED_BURST`] requests, then one per minute.
+pub const LIMITED_USER: &str = "contract-limited-user-77b2d0";
+/// The bucket size of tenant `limited`.
+pub const LIMITED_BURST: u32 = 2;
+
+/// The keys as `(key, tenant, role)`.
+const KEYS: [(&str, &str, &str); 4] = [
+    (ALPHA_USER, "alpha", "user"),
+    (ALPHA_ADMIN, "alpha", "admin"),
+    (BETA_USER, "beta", "user"),
+    (LIMITED_USER, "limited", "user"),
+];
+
+fn hash(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The `[security]` section every host under test runs with, as TOML (local file, Lambda's
+/// `NL2SQL_CONFIG_TOML`, Spin's `config_toml` variable): the keys' hashes, room for the suite's requests, and
+/// tenant `limited`'s tiny bucket.
+pub fn security_toml() -> String {
+    let keys: Vec<String> =
+        KEYS.iter().map(|(key, tenant, role)| format!("  \"{tenant}:{role}:{}\",", hash(key))).collect();
+    format!(
+        "[security]\nrate_limit_per_client = 6000\nrate_limit_burst = 1000\napi_keys = [\n{}\n]\n\
+         tenant_limits = [\"limited:1:{LIMITED_BURST}\"]\n",
+        keys.join("\n")
+    )
+}
+
+/// The same settings as a JSON object (the Worker's `NL2SQL_CONFIG` binding).
+pub fn security_json() -> Value {
+    let keys: Vec<Value> =
+        KEYS.iter().map(|(key, tenant, role)| json!(format!("{tenant}:{role}:{}", hash(key)))).collect();
+    json!({"security": {
+        "rate_limit_per_client": 6000,
+        "rate_limit_burst": 1000,
+        "api_keys": keys,
+        "tenant_limits": [format!("limited:1:{LIMITED_BURST}")],
+    }})
+}
 
 /// The connection name the suite registers Chinook under.
 pub const CONNECTION: &str = "NL2SQL_CONTRACT_CHINOOK";
@@ -44,8 +100,8 @@ CREATE INDEX orders_customer ON orders (customer_id);
 
 /// Runs the whole contract against `target`; panics (failing the test) at the first broken promise.
 pub fn run(target: &Target) {
-    let client = Client::new(&target.base_url);
-    health(&client);
+    health(&Client::new(&target.base_url));
+    let client = Client::with_key(&target.base_url, ALPHA_USER);
     let shop = format!("shop_{}", target.suffix);
     registration(&client, &shop);
     skeleton(&client, &shop);
@@ -54,9 +110,129 @@ pub fn run(target: &Target) {
     guard(&client, &shop);
     statistics_without_connection(&client, &shop);
     bad_input(&client, &shop);
+    let chinook = format!("chinook_{}", target.suffix);
     if let Some(connection) = &target.connection {
-        live_database(&client, connection, &format!("chinook_{}", target.suffix));
+        live_database(&client, connection, &chinook);
     }
+    tenancy(&target.base_url, &shop, target.connection.as_ref().map(|_| chinook.as_str()));
+    roles(&target.base_url);
+    rate_limit(&target.base_url);
+}
+
+/// Tenant `beta` cannot read anything of tenant `alpha`'s (404, as if it did not exist) and registers the same
+/// name as a database of its own. `live` is alpha's database with collected statistics, when there is one.
+fn tenancy(base_url: &str, shop: &str, live: Option<&str>) {
+    let alpha = Client::with_key(base_url, ALPHA_USER);
+    let beta = Client::with_key(base_url, BETA_USER);
+    let mut reads = vec![
+        format!("/api/nl2sql/databases/{shop}"),
+        format!("/api/nl2sql/databases/{shop}/skeleton"),
+        format!("/api/nl2sql/databases/{shop}/skeleton?question=How+many+orders%3F"),
+        format!("/api/nl2sql/statistics/tables?database={shop}"),
+        format!("/api/nl2sql/statistics/tables/orders?database={shop}"),
+    ];
+    if let Some(live) = live {
+        reads.push(format!("/api/nl2sql/databases/{live}"));
+        reads.push(format!("/api/nl2sql/statistics/tables?database={live}"));
+        reads.push(format!("/api/nl2sql/statistics/tables/artist?database={live}"));
+        // alpha reads its collected statistics and refresh state; beta gets nothing.
+        expect_ok("alpha's statistics", alpha.get(&format!("/api/nl2sql/statistics/tables/artist?database={live}")));
+    }
+    for path in &reads {
+        assert_eq!(expect_error(&format!("beta GET {path}"), 404, beta.get(path)), "database_not_found");
+    }
+    let mut others = vec![shop.to_owned()];
+    others.extend(live.map(str::to_owned));
+    for database in &others {
+        let refresh = beta.json("POST", "/api/nl2sql/statistics/refresh", &json!({"database": database}));
+        assert_eq!(expect_error("beta refreshes alpha's database", 404, refresh), "database_not_found");
+        let ask = json!({"question": "How many orders are there?", "database": database});
+        let answer = beta.json("POST", "/api/nl2sql/translate", &ask);
+        assert_eq!(expect_error("beta asks alpha's database", 404, answer), "database_not_found");
+        let analyze = json!({"sql": "SELECT 1", "database": database});
+        let report = beta.json("POST", "/api/nl2sql/advisor/analyze", &analyze);
+        assert_eq!(expect_error("beta analyses against alpha's database", 404, report), "database_not_found");
+    }
+    let listed = expect_ok("beta's registry", beta.get("/api/nl2sql/databases")).to_string();
+    assert!(!listed.contains(&format!("\"{shop}\"")), "beta does not list alpha's {shop}: {listed}");
+
+    // The same name under beta is beta's own database; alpha's is untouched.
+    let ddl = "CREATE TABLE products (id integer PRIMARY KEY, title text NOT NULL);";
+    let path = format!("/api/nl2sql/databases/{shop}");
+    let mine =
+        expect_ok("beta registers the same name", beta.json("PUT", &path, &json!({"dialect": "sqlite", "ddl": ddl})));
+    assert_eq!((mine["changed"].as_bool(), mine["database"]["tables"].as_u64()), (Some(true), Some(1)), "{mine}");
+    let theirs = expect_ok("alpha's database", alpha.get(&path));
+    assert_eq!(theirs["catalog"]["tables"].as_array().map(Vec::len), Some(2), "alpha keeps its schema: {theirs}");
+    let own = expect_ok("beta's database", beta.get(&path));
+    assert_eq!(own["database"]["dialect"], "sqlite", "{own}");
+    let ask = json!({"question": "How many products are there?", "database": shop});
+    let answer = expect_ok("beta asks its own database", beta.json("POST", "/api/nl2sql/translate", &ask));
+    assert!(answer["sql"].as_str().is_some_and(|s| s.to_lowercase().contains("products")), "{answer}");
+}
+
+/// No key: 401; a user key on `/admin/*`: 403; an admin key: 200, with no secret in `/admin/config`.
+fn roles(base_url: &str) {
+    let anonymous = Client::new(base_url);
+    let user = Client::with_key(base_url, ALPHA_USER);
+    let admin = Client::with_key(base_url, ALPHA_ADMIN);
+    let wrong = Client::with_key(base_url, "contract-no-such-key");
+    for (what, client) in [("no key", &anonymous), ("unknown key", &wrong)] {
+        let reply = client.send("GET", "/api/nl2sql/databases", b"");
+        assert_eq!(expect_error(what, 401, (reply.status, reply.json())), "unauthorized");
+        assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{what}");
+    }
+    let by_header = user.try_send("GET", "/api/nl2sql/databases", &[("x-api-key", ALPHA_USER)], b"").expect("send");
+    assert_eq!(by_header.status, 200, "X-API-Key: {}", String::from_utf8_lossy(&by_header.body));
+    let admin_routes = [
+        ("GET", "/admin/config", json!(null)),
+        ("GET", "/admin/features", json!(null)),
+        ("POST", "/admin/features", json!({"verbose_errors": false})),
+        ("POST", "/admin/cache/clear", json!({})),
+    ];
+    for (method, path, body) in &admin_routes {
+        let body = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
+        let what = format!("{method} {path}");
+        let none = anonymous.send(method, path, &body);
+        assert_eq!(expect_error(&format!("{what} without a key"), 401, (none.status, none.json())), "unauthorized");
+        let denied = user.send(method, path, &body);
+        assert_eq!(expect_error(&format!("{what} as user"), 403, (denied.status, denied.json())), "forbidden");
+        let allowed = admin.send(method, path, &body);
+        assert_eq!(allowed.status, 200, "{what} as admin: {}", String::from_utf8_lossy(&allowed.body));
+    }
+    let config = expect_ok("admin config", admin.get("/admin/config")).to_string();
+    for (key, _, _) in KEYS {
+        assert!(!config.contains(key) && !config.contains(&hash(key)[7..]), "/admin/config shows a key: {config}");
+    }
+    assert!(
+        !config.contains("\"beta\"") && !config.contains("\"limited\""),
+        "other tenants' keys are hidden: {config}"
+    );
+}
+
+/// Tenant `limited` gets at most [`LIMITED_BURST`] requests through, then 429 `rate_limited` with
+/// `Retry-After` (whole seconds, at most a minute at one request per minute). Tolerates an earlier run on the
+/// same store having emptied the bucket.
+fn rate_limit(base_url: &str) {
+    let limited = Client::with_key(base_url, LIMITED_USER);
+    let mut admitted = 0;
+    let mut refused = None;
+    for _ in 0..LIMITED_BURST + 2 {
+        let reply = limited.send("GET", "/api/nl2sql/databases", b"");
+        match reply.status {
+            200 if refused.is_none() => admitted += 1,
+            429 => refused = Some(reply),
+            status => panic!("limited tenant: {status} {}", String::from_utf8_lossy(&reply.body)),
+        }
+    }
+    assert!(admitted <= LIMITED_BURST, "{admitted} requests admitted from a bucket of {LIMITED_BURST}");
+    let reply = refused.expect("over the limit, a request is refused");
+    let retry_after = reply.header("retry-after").and_then(|v| v.parse::<u64>().ok());
+    assert!(retry_after.is_some_and(|s| (1..=60).contains(&s)), "Retry-After: {:?}", reply.headers);
+    assert_eq!(expect_error("over the limit", 429, (reply.status, reply.json())), "rate_limited");
+    // Other tenants are not held back, health probes never.
+    expect_ok("alpha meanwhile", Client::with_key(base_url, ALPHA_USER).get("/api/nl2sql/databases"));
+    expect_ok("liveness meanwhile", Client::new(base_url).get("/health/liveness"));
 }
 
 fn expect_ok(what: &str, (status, body): (u16, Value)) -> Value {

@@ -20,6 +20,12 @@ impl Worker {
     /// (`tests/install-cloudflare`) or the build (`functions/cloudflare/build.sh`) is missing: `tests/run`
     /// provides all three, so the test never passes without running.
     pub fn start(persist: &Path) -> Worker {
+        Self::start_with(persist, &serde_json::json!({}))
+    }
+
+    /// Like [`Worker::start`], with extra bindings (`{"NAME": value}`; an object value becomes a JSON binding,
+    /// e.g. `NL2SQL_CONFIG`), handed to `serve.mjs` as `NL2SQL_WORKER_VARS`.
+    pub fn start_with(persist: &Path, vars: &serde_json::Value) -> Worker {
         let dir = repo_root().join("tests/cloudflare");
         assert!(
             dir.join("node_modules/miniflare").exists(),
@@ -31,6 +37,7 @@ impl Worker {
             .arg(dir.join("serve.mjs"))
             .arg(port.to_string())
             .arg(persist)
+            .env("NL2SQL_WORKER_VARS", vars.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

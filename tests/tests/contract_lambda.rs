@@ -1,5 +1,7 @@
 //! The HTTP contract against the Lambda HTTP function: the real `nl2sql-http` binary under the Runtime API
-//! emulator, behind a Function URL front door, with DynamoDB = moto and Chinook on a private PostgreSQL server.
+//! emulator, behind a Function URL front door, with DynamoDB = moto and Chinook on a private PostgreSQL server,
+//! configured through `NL2SQL_CONFIG_TOML` with the suite's API keys and rate limits (the rate-limit bucket is
+//! then a conditional write on DynamoDB).
 
 use nl2sql_tests::contract::{self, Target};
 use nl2sql_tests::lambda_emulator::Emulator;
@@ -15,6 +17,7 @@ fn lambda_http_function_honours_the_http_contract() {
     let chinook = Chinook::shared();
     let mut env = moto.env();
     env.push(("NL2SQL_TABLE".into(), "nl2sql-contract".into()));
+    env.push(("NL2SQL_CONFIG_TOML".into(), contract::security_toml()));
     env.extend(chinook.as_ref().map(|pg| contract::connection_env(&pg.url())).unwrap_or_default());
     let function = Arc::new(Emulator::start(&lambda_bin("nl2sql-http"), &env));
     let base_url = function.front_door();

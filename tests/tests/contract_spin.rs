@@ -12,6 +12,7 @@
 //! - with the test build (`conformance` feature, `NL2SQL_SPIN_TEST_WASM`): the Store conformance suite on Spin
 //!   key-value, and outbound HTTP through Spin's allow-list. The product build does not have those routes.
 
+use nl2sql_tests::client::Client;
 use nl2sql_tests::contract::{self, Target};
 use nl2sql_tests::spin::{SpinHost, SpinOptions, component, cron_component, cron_tick, test_component};
 use nl2sql_tests::wire;
@@ -40,12 +41,14 @@ fn kv_file(dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf {
 fn spin_component_honours_the_http_contract_and_keeps_its_data() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kv = kv_file(&dir, "kv.sqlite");
-    let options = SpinOptions::from_manifest("nl2sql", &[]);
+    // The suite's API keys and rate limits through the `config_toml` Spin variable.
+    let security = contract::security_toml();
+    let options = SpinOptions::from_manifest("nl2sql", &[("config_toml", &security)]);
     let host = SpinHost::start(&component(), &kv, &options);
     contract::run(&Target { base_url: host.base_url.clone(), connection: None, suffix: "spin".into() });
 
     // Every request ran in a fresh component instance: what one wrote, the next read from key-value.
-    let client = host.client();
+    let client = Client::with_key(&host.base_url, contract::ALPHA_USER);
     let path = "/api/nl2sql/databases/music";
     let registered = ok("register", client.json("PUT", path, &json!({"dialect": "postgres", "ddl": DDL})));
     assert_eq!(registered["changed"], true, "{registered}");
@@ -53,7 +56,7 @@ fn spin_component_honours_the_http_contract_and_keeps_its_data() {
 
     // A new host process on the same key-value file sees everything.
     let host = SpinHost::start(&component(), &kv, &options);
-    let client = host.client();
+    let client = Client::with_key(&host.base_url, contract::ALPHA_USER);
     let catalog = ok("catalog after a restart", client.get(path));
     let tables: Vec<&str> =
         catalog["catalog"]["tables"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
@@ -69,7 +72,8 @@ fn spin_component_honours_the_http_contract_and_keeps_its_data() {
 
     // The data is in that file and nowhere else: another file knows nothing.
     let host = SpinHost::start(&component(), &kv_file(&dir, "other.sqlite"), &options);
-    assert_eq!(error_code("other store", 404, host.client().get(path)), "database_not_found");
+    let client = Client::with_key(&host.base_url, contract::ALPHA_USER);
+    assert_eq!(error_code("other store", 404, client.get(path)), "database_not_found");
 }
 
 #[test]

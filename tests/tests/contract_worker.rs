@@ -1,6 +1,7 @@
 //! The HTTP contract against the Cloudflare Worker: the built wasm (`functions/cloudflare/build.sh`) in
-//! Miniflare's workerd with a KV namespace persisted to a temporary directory; then a restart on the same
-//! directory, which must still serve what the first run stored.
+//! Miniflare's workerd with a KV namespace persisted to a temporary directory and the suite's API keys and rate
+//! limits in the `NL2SQL_CONFIG` binding; then a restart on the same directory, which must still serve what the
+//! first run stored.
 //!
 //! The Worker reaches databases through D1 bindings, not PostgreSQL URLs, so the contract's live-database part
 //! (Chinook on PostgreSQL) does not apply; D1 introspection, statistics and the cron handler are tested in
@@ -13,12 +14,13 @@ use nl2sql_tests::miniflare::Worker;
 #[test]
 fn cloudflare_worker_honours_the_http_contract_and_keeps_its_kv_data_across_restarts() {
     let persist = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start(persist.path());
+    let vars = serde_json::json!({ "NL2SQL_CONFIG": contract::security_json() });
+    let worker = Worker::start_with(persist.path(), &vars);
     contract::run(&Target { base_url: worker.base_url().to_owned(), connection: None, suffix: "worker".into() });
     drop(worker);
 
-    let worker = Worker::start(persist.path());
-    let client = Client::new(worker.base_url());
+    let worker = Worker::start_with(persist.path(), &vars);
+    let client = Client::with_key(worker.base_url(), contract::ALPHA_USER);
     let (status, one) = client.get("/api/nl2sql/databases/shop_worker");
     assert_eq!(status, 200, "the registration survives the restart: {one}");
     assert_eq!(one["database"]["tables"], 2, "{one}");

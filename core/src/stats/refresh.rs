@@ -1,9 +1,9 @@
 //! The refresh manager: which tables to collect next, within a budget per call.
 //!
-//! A run walks the registered databases that have a connection (DDL-only ones have nothing to collect), queues
-//! the tables whose statistics are stale (never collected, or older than `staleness_threshold`) and not backing
-//! off, orders them by priority band (high ≥ `high_priority_threshold`, medium ≥ `medium_priority_threshold`,
-//! else low), then by staleness (never collected first, then oldest), keeps `queue_capacity` of them and
+//! A run walks the registered databases that have a connection (DDL-only ones have nothing to collect) of one
+//! tenant, or of every tenant ([`tenants`]) in one queue, queues the tables whose statistics are stale (never
+//! collected, or older than `staleness_threshold`) and not backing off, orders them by priority band (high ≥
+//! `high_priority_threshold`, medium ≥ `medium_priority_threshold`, else low), then by staleness (never collected first, then oldest), keeps `queue_capacity` of them and
 //! collects from the front until `max_tables_per_run` tables or `run_budget_seconds` (by the `Clock` port) are
 //! used; the rest is reported as remaining for the next run. A table started just before the time budget ends
 //! may overrun it by at most its queries' timeout, which is capped by the time left.
@@ -19,6 +19,7 @@ use crate::catalog::Table;
 use crate::config::RefreshManager;
 use crate::databases::{self, DatabaseRecord, Schema, partition};
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::order::LeanSort as _;
 use crate::ports::Ports;
 use crate::router::DEFAULT_TENANT;
@@ -32,16 +33,23 @@ const MAX_ERROR_CHARS: usize = 500;
 /// One queued table.
 #[derive(Debug, Clone)]
 struct Entry {
+    tenant: String,
     database: String,
     table: String,
     priority: u8,
     last_success_ms: Option<i64>,
 }
 
-/// The one entry every platform's scheduler calls: refresh stale tables of `tenant` (the default tenant when
-/// `None`) within `budget`.
+/// Databases by tenant and name, as loaded for a run.
+type Loaded = BTreeMap<(String, String), (DatabaseRecord, Schema)>;
+
+/// The one entry every platform's scheduler calls: refresh stale tables of `tenant` (of every tenant with a
+/// registered database when `None`, in one queue) within `budget`.
 pub async fn run_scheduled(ports: &Ports<'_>, tenant: Option<&str>, budget: RunBudget) -> Result<RunReport> {
-    let tenant = tenant.unwrap_or(DEFAULT_TENANT);
+    let tenants = match tenant {
+        Some(tenant) => vec![tenant.to_owned()],
+        None => tenants(ports).await?,
+    };
     let config = &ports.config.nl2sql;
     let (now, rm) = (ports.clock.now_ms(), &config.refresh_manager);
     let mut report = RunReport { started_at: crate::time::rfc3339(now), ..RunReport::default() };
@@ -50,38 +58,58 @@ pub async fn run_scheduled(ports: &Ports<'_>, tenant: Option<&str>, budget: RunB
         return Ok(report);
     }
     let staleness = i64::try_from(rm.staleness_threshold.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let mut loaded = BTreeMap::new();
+    let mut loaded = Loaded::new();
     let mut queue = Vec::new();
-    for record in databases::list(ports, tenant).await? {
-        if record.connection.is_none() {
-            continue;
+    for tenant in &tenants {
+        for record in databases::list(ports, tenant).await? {
+            if record.connection.is_none() {
+                continue;
+            }
+            let (record, schema) = match databases::load(ports, tenant, &record.name).await {
+                Ok(found) => found,
+                Err(e @ Error::Store(_)) => return Err(e),
+                Err(e) => {
+                    report.warnings.push(format!("database `{}` skipped: {e}", record.name));
+                    continue;
+                }
+            };
+            let states = state::states(ports, &partition(tenant, &record.name)).await?;
+            for table in &schema.catalog.tables {
+                let state = states.get(&table.name).cloned().unwrap_or_default();
+                if !state.is_stale(now, staleness) {
+                    continue;
+                }
+                if state.retry_at_ms.is_some_and(|at| at > now) {
+                    report.backing_off += 1;
+                    continue;
+                }
+                queue.push(entry(tenant, &record.name, &table.name, &state));
+            }
+            loaded.insert((tenant.clone(), record.name.clone()), (record, schema));
         }
-        let (record, schema) = match databases::load(ports, tenant, &record.name).await {
-            Ok(found) => found,
-            Err(e @ Error::Store(_)) => return Err(e),
-            Err(e) => {
-                report.warnings.push(format!("database `{}` skipped: {e}", record.name));
-                continue;
-            }
-        };
-        let states = state::states(ports, &partition(tenant, &record.name)).await?;
-        for table in &schema.catalog.tables {
-            let state = states.get(&table.name).cloned().unwrap_or_default();
-            if !state.is_stale(now, staleness) {
-                continue;
-            }
-            if state.retry_at_ms.is_some_and(|at| at > now) {
-                report.backing_off += 1;
-                continue;
-            }
-            queue.push(entry(&record.name, &table.name, &state));
-        }
-        loaded.insert(record.name.clone(), (record, schema));
     }
     order(&mut queue, rm);
     queue.truncate(usize::try_from(rm.queue_capacity).unwrap_or(usize::MAX));
-    execute(ports, tenant, &loaded, queue, budget, Options::from_config(ports.config, false), &mut report).await?;
+    execute(ports, &loaded, queue, budget, Options::from_config(ports.config, false), &mut report).await?;
     Ok(report)
+}
+
+/// Every tenant that registered a database (the index [`crate::keys::tenant_index`] names), and the default
+/// tenant, by name.
+pub async fn tenants(ports: &Ports<'_>) -> Result<Vec<String>> {
+    let (index, prefix) = keys::tenant_index("");
+    let mut names: Vec<String> = ports
+        .store
+        .list(index, &prefix)
+        .await?
+        .into_iter()
+        .filter_map(|(sk, _)| Some(sk.strip_prefix(&prefix)?.to_owned()))
+        .collect();
+    if !names.iter().any(|n| n == DEFAULT_TENANT) {
+        names.push(DEFAULT_TENANT.to_owned());
+        names.lean_sort();
+    }
+    Ok(names)
 }
 
 /// An explicit refresh of one database: `tables` (all when `None`) collected now, whatever their staleness or
@@ -127,11 +155,13 @@ pub async fn refresh(
         }
     }
     let states = state::states(ports, &pk).await?;
-    let mut queue: Vec<Entry> =
-        chosen.iter().map(|t| entry(database, &t.name, &states.get(&t.name).cloned().unwrap_or_default())).collect();
+    let mut queue: Vec<Entry> = chosen
+        .iter()
+        .map(|t| entry(tenant, database, &t.name, &states.get(&t.name).cloned().unwrap_or_default()))
+        .collect();
     order(&mut queue, &ports.config.nl2sql.refresh_manager);
-    let loaded = BTreeMap::from([(record.name.clone(), (record, schema))]);
-    execute(ports, tenant, &loaded, queue, budget, Options::from_config(ports.config, exact), &mut report).await?;
+    let loaded = Loaded::from([((tenant.to_owned(), record.name.clone()), (record, schema))]);
+    execute(ports, &loaded, queue, budget, Options::from_config(ports.config, exact), &mut report).await?;
     Ok(report)
 }
 
@@ -200,8 +230,9 @@ pub fn band(priority: u8, rm: &RefreshManager) -> u8 {
     }
 }
 
-fn entry(database: &str, table: &str, state: &RefreshState) -> Entry {
+fn entry(tenant: &str, database: &str, table: &str, state: &RefreshState) -> Entry {
     Entry {
+        tenant: tenant.to_owned(),
         database: database.to_owned(),
         table: table.to_owned(),
         priority: state.effective_priority(),
@@ -216,15 +247,14 @@ fn order(queue: &mut [Entry], rm: &RefreshManager) {
             .cmp(&band(a.priority, rm))
             .then_with(|| a.last_success_ms.unwrap_or(i64::MIN).cmp(&b.last_success_ms.unwrap_or(i64::MIN)))
             .then_with(|| b.priority.cmp(&a.priority))
-            .then_with(|| (&a.database, &a.table).cmp(&(&b.database, &b.table)))
+            .then_with(|| (&a.tenant, &a.database, &a.table).cmp(&(&b.tenant, &b.database, &b.table)))
     });
 }
 
 /// Collects the front of `queue` within `budget`, database by database (so PostgreSQL batches per group).
 async fn execute(
     ports: &Ports<'_>,
-    tenant: &str,
-    loaded: &BTreeMap<String, (DatabaseRecord, Schema)>,
+    loaded: &Loaded,
     mut queue: Vec<Entry>,
     budget: RunBudget,
     options: Options,
@@ -238,31 +268,32 @@ async fn execute(
     if !later.is_empty() {
         report.stopped_by = Some("max_tables_per_run".into());
     }
-    let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
+    let mut groups: Vec<((String, String), Vec<Entry>)> = Vec::new();
     for entry in queue {
-        match groups.iter_mut().find(|(db, _)| *db == entry.database) {
+        match groups.iter_mut().find(|((t, db), _)| *t == entry.tenant && *db == entry.database) {
             Some((_, entries)) => entries.push(entry),
-            None => groups.push((entry.database.clone(), vec![entry])),
+            None => groups.push(((entry.tenant.clone(), entry.database.clone()), vec![entry])),
         }
     }
     let timeout = |now: i64| u64::try_from(deadline - now).unwrap_or(0).clamp(1000, query_timeout);
     let mut left: Vec<Entry> = Vec::new();
-    for (database, entries) in groups {
-        let Some((record, schema)) = loaded.get(&database) else { continue };
+    for (group, entries) in groups {
+        let Some((record, schema)) = loaded.get(&group) else { continue };
+        let (tenant, database) = (&group.0, &group.1);
         let Some(connection) = record.connection.as_deref() else { continue };
         if ports.clock.now_ms() >= deadline {
             report.stopped_by = Some("run_budget_seconds".into());
             left.extend(entries);
             continue;
         }
-        let pk = partition(tenant, &database);
+        let pk = partition(tenant, database);
         let tables: Vec<&Table> = entries.iter().filter_map(|e| schema.catalog.table(&e.table)).collect();
         let source = Source { sql: ports.sql, connection, dialect: record.dialect, options };
         let prepared = match collect::prepare(&source, &tables, timeout(ports.clock.now_ms())).await {
             Ok(prepared) => prepared,
             Err(e) => {
                 for table in &tables {
-                    failed(ports, &pk, &database, &table.name, &e, report).await?;
+                    failed(ports, &pk, tenant, database, &table.name, &e, report).await?;
                 }
                 continue;
             }
@@ -272,7 +303,7 @@ async fn execute(
             let now = ports.clock.now_ms();
             if now >= deadline {
                 report.stopped_by = Some("run_budget_seconds".into());
-                left.extend(tables[i..].iter().map(|t| entry(&database, &t.name, &RefreshState::default())));
+                left.extend(tables[i..].iter().map(|t| entry(tenant, database, &t.name, &RefreshState::default())));
                 break;
             }
             match collect::table(&source, &prepared, table, now, timeout(now)).await {
@@ -291,6 +322,7 @@ async fn execute(
                     })
                     .await?;
                     report.refreshed.push(Refreshed {
+                        tenant: tenant.clone(),
                         database: database.clone(),
                         table: table.name.clone(),
                         row_count: stats.row_count,
@@ -299,11 +331,11 @@ async fn execute(
                     });
                 }
                 Err(e @ Error::Store(_)) => return Err(e),
-                Err(e) => failed(ports, &pk, &database, &table.name, &e, report).await?,
+                Err(e) => failed(ports, &pk, tenant, database, &table.name, &e, report).await?,
             }
         }
     }
-    let to_ref = |e: Entry| TableRef { database: e.database, table: e.table };
+    let to_ref = |e: Entry| TableRef { tenant: e.tenant, database: e.database, table: e.table };
     report.remaining = left.into_iter().chain(later).map(to_ref).collect();
     report.elapsed_ms = ports.clock.now_ms() - started;
     Ok(())
@@ -313,6 +345,7 @@ async fn execute(
 async fn failed(
     ports: &Ports<'_>,
     pk: &str,
+    tenant: &str,
     database: &str,
     table: &str,
     error: &Error,
@@ -331,6 +364,7 @@ async fn failed(
     .await?;
     report.first_error.get_or_insert_with(|| error.clone());
     report.failed.push(Failed {
+        tenant: tenant.to_owned(),
         database: database.to_owned(),
         table: table.to_owned(),
         code: error.code().to_owned(),

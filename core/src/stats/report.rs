@@ -27,6 +27,8 @@ impl RunBudget {
 /// A table of a database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TableRef {
+    /// Tenant of the database.
+    pub tenant: String,
     /// Database name.
     pub database: String,
     /// Table name.
@@ -36,6 +38,8 @@ pub struct TableRef {
 /// A table collected in a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refreshed {
+    /// Tenant of the database.
+    pub tenant: String,
     /// Database name.
     pub database: String,
     /// Table name.
@@ -51,6 +55,8 @@ pub struct Refreshed {
 /// A table whose collection failed in a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failed {
+    /// Tenant of the database.
+    pub tenant: String,
     /// Database name.
     pub database: String,
     /// Table name.

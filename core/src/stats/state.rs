@@ -8,6 +8,7 @@
 
 use super::model::TableStats;
 use crate::error::{Error, Result};
+use crate::keys::{self, Kind};
 use crate::ports::{Ports, Precondition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -83,12 +84,12 @@ impl RefreshState {
 
 /// Sort key of a table's statistics.
 pub fn stats_key(table: &str) -> String {
-    format!("stats#{table}")
+    keys::sort_key(Kind::Stats, table)
 }
 
 /// Sort key of a table's refresh state.
 pub fn refresh_key(table: &str) -> String {
-    format!("refresh#{table}")
+    keys::sort_key(Kind::Refresh, table)
 }
 
 /// The stored statistics of `table`, if collected.
@@ -109,8 +110,9 @@ pub async fn save_stats(ports: &Ports<'_>, pk: &str, stats: &TableStats) -> Resu
 /// Refresh states of every table of a partition that has one, by table name.
 pub async fn states(ports: &Ports<'_>, pk: &str) -> Result<BTreeMap<String, RefreshState>> {
     let mut out = BTreeMap::new();
-    for (sk, item) in ports.store.list(pk, "refresh#").await? {
-        if let Some(table) = sk.strip_prefix("refresh#") {
+    let prefix = refresh_key("");
+    for (sk, item) in ports.store.list(pk, &prefix).await? {
+        if let Some(table) = sk.strip_prefix(&prefix) {
             out.insert(table.to_owned(), from_json(&item.value)?);
         }
     }

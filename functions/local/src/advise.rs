@@ -58,7 +58,7 @@ pub(crate) async fn run(app: &App, args: AdviseArgs) -> anyhow::Result<ExitCode>
     if let Some(dialect) = &args.dialect {
         body["dialect"] = json!(dialect);
     }
-    let response = nl2sql_core::router::handle(Request::new("POST", path, body.to_string()), &app.ports()).await;
+    let response = app.call(Request::new("POST", path, body.to_string())).await;
     let value = response.body_json();
     if response.status != 200 {
         return Ok(fail(&value));

@@ -5,6 +5,7 @@ use crate::sql::{DEMO, LocalSql};
 use crate::store::FileStore;
 use anyhow::Context;
 use nl2sql_core::api::RegisterRequest;
+use nl2sql_core::auth::Principal;
 use nl2sql_core::ports::{Clock, NoHttp, Ports};
 use nl2sql_core::{Config, databases, router::DEFAULT_TENANT};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,8 @@ const CHINOOK: &[u8] = include_bytes!("../assets/chinook.sqlite");
 /// Everything a request needs, built once per process.
 pub(crate) struct App {
     config: Config,
+    /// The tenant the CLI acts for (`--tenant`); the server authenticates each request instead.
+    principal: Principal,
     store: FileStore,
     clock: Arc<SystemClock>,
     sql: LocalSql,
@@ -24,13 +27,19 @@ pub(crate) struct App {
 
 impl App {
     /// Opens the data directory, the store and the demo database, registering `demo` on first start.
-    pub(crate) async fn open(config: Config, data_dir: &Path) -> anyhow::Result<Self> {
+    pub(crate) async fn open(config: Config, data_dir: &Path, tenant: &str) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            nl2sql_core::keys::valid_name(tenant),
+            "--tenant `{tenant}` must be 1-64 of A-Z a-z 0-9 _ -, not starting with _"
+        );
         std::fs::create_dir_all(data_dir).with_context(|| format!("creating data directory {}", data_dir.display()))?;
         let clock = Arc::new(SystemClock);
         let store = FileStore::open(&data_dir.join("store.sqlite"), clock.clone())
             .with_context(|| format!("opening the store in {}", data_dir.display()))?;
         let demo_path = install_demo(data_dir)?;
-        let app = Self { config, store, started_at_ms: clock.now_ms(), clock, sql: LocalSql::new(demo_path) };
+        let principal = Principal::local(tenant);
+        let app =
+            Self { config, principal, store, started_at_ms: clock.now_ms(), clock, sql: LocalSql::new(demo_path) };
         let ports = app.ports();
         if databases::record(&ports, DEFAULT_TENANT, DEMO).await?.is_none() {
             let request = RegisterRequest { dialect: "sqlite".into(), connection: Some(DEMO.into()), ddl: None };
@@ -54,6 +63,17 @@ impl App {
 
     pub(crate) fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The tenant the CLI acts for.
+    pub(crate) fn tenant(&self) -> &str {
+        &self.principal.tenant
+    }
+
+    /// A request from the CLI: through the router as an admin of `--tenant`, without authentication (the CLI
+    /// opens the store itself, so a key would protect nothing).
+    pub(crate) async fn call(&self, request: nl2sql_core::api::Request) -> nl2sql_core::api::Response {
+        nl2sql_core::router::handle_as(request, &self.ports(), &self.principal).await
     }
 }
 

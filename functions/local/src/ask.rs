@@ -11,7 +11,7 @@ const MAX_CELL: usize = 40;
 pub(crate) async fn ask(app: &App, question: &str, database: &str, execute: bool, json: bool) -> ExitCode {
     let body = serde_json::json!({"question": question, "database": database, "execute": execute});
     let request = Request::new("POST", "/api/nl2sql/translate", body.to_string());
-    let response = nl2sql_core::router::handle(request, &app.ports()).await;
+    let response = app.call(request).await;
     let value = response.body_json();
     if response.status != 200 {
         let code = value["error"]["code"].as_str().unwrap_or("error");

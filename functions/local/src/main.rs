@@ -7,6 +7,7 @@ mod ask;
 mod cli;
 mod clock;
 mod eval;
+mod key;
 mod schema;
 mod server;
 mod sql;
@@ -28,6 +29,9 @@ struct Cli {
     /// Where the embedded store and the demo database live.
     #[arg(long, global = true, env = "NL2SQL_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Tenant the CLI commands act for (the server takes each request's tenant from its API key).
+    #[arg(long, global = true, env = "NL2SQL_TENANT", default_value = nl2sql_core::router::DEFAULT_TENANT)]
+    tenant: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -64,6 +68,9 @@ enum Command {
     Stats(stats::StatsCommand),
     /// Measure schema linking (and the offline translator) on Spider-format questions.
     Eval(eval::EvalArgs),
+    /// Make API keys and their configuration lines, hash a key, sign a JWT (docs/security.md).
+    #[command(subcommand)]
+    Key(key::KeyCommand),
 }
 
 fn main() -> ExitCode {
@@ -99,10 +106,12 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
     let command = match cli.command {
         // Evaluation reads files only: no store, no demo database.
         Some(Command::Eval(args)) => return eval::run(args).await,
+        // Keys need the configuration only.
+        Some(Command::Key(command)) => return key::run(command, &config),
         other => other.unwrap_or(Command::Serve { addr: SocketAddr::from(([127, 0, 0, 1], 8080)) }),
     };
     let data_dir = cli.data_dir.clone().unwrap_or_else(app::default_data_dir);
-    let app = app::App::open(config, &data_dir).await?;
+    let app = app::App::open(config, &data_dir, &cli.tenant).await?;
     match command {
         Command::Serve { addr } => {
             server::serve(app, addr).await?;
@@ -115,6 +124,7 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
         Command::Schema(command) => schema::run(&app, command).await,
         Command::Stats(command) => stats::run(&app, command).await,
         Command::Eval(args) => eval::run(args).await,
+        Command::Key(command) => key::run(command, app.config()),
     }
 }
 

@@ -6,7 +6,6 @@ use crate::cli::{encode, fail};
 use clap::{Args, Subcommand};
 use nl2sql_core::api::{RegisterRequest, Request};
 use nl2sql_core::databases;
-use nl2sql_core::router::DEFAULT_TENANT;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,7 +84,7 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
             let body =
                 serde_json::json!({"dialect": request.dialect, "connection": request.connection, "ddl": request.ddl});
             let path = format!("/api/nl2sql/databases/{}", source.database);
-            let response = nl2sql_core::router::handle(Request::new("PUT", &path, body.to_string()), &ports).await;
+            let response = app.call(Request::new("PUT", &path, body.to_string())).await;
             let value = response.body_json();
             if response.status != 200 {
                 return Ok(fail(&value));
@@ -120,7 +119,7 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
             if let Some(b) = budget {
                 path.push_str(&format!("budget={b}"));
             }
-            let response = nl2sql_core::router::handle(Request::new("GET", &path, Vec::new()), &ports).await;
+            let response = app.call(Request::new("GET", &path, Vec::new())).await;
             let value = response.body_json();
             if response.status != 200 {
                 return Ok(fail(&value));
@@ -146,7 +145,7 @@ pub(crate) async fn run(app: &App, command: SchemaCommand) -> anyhow::Result<Exi
                 Err(e) => return Ok(fail(&e.to_json())),
             };
             let diff =
-                databases::diff_against(&ports, DEFAULT_TENANT, &source.database, &ingested.schema.catalog).await?;
+                databases::diff_against(&ports, app.tenant(), &source.database, &ingested.schema.catalog).await?;
             if diff.is_empty() {
                 println!("no differences");
             } else {

@@ -11,12 +11,7 @@ use std::time::Instant;
 
 /// Serves until Ctrl-C / SIGTERM.
 pub(crate) async fn serve(app: App, addr: SocketAddr) -> anyhow::Result<()> {
-    if !addr.ip().is_loopback() {
-        anyhow::bail!(
-            "refusing to listen on {addr}: this build has no API keys yet, so it only serves loopback (127.0.0.1 or ::1)"
-        );
-    }
-    tracing::warn!(%addr, "serving without authentication: loopback only");
+    check_binding(addr, app.config())?;
     let app = Arc::new(app);
     crate::stats::schedule(app.clone());
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
@@ -26,6 +21,22 @@ pub(crate) async fn serve(app: App, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "nl2sql listening");
     axum::serve(listener, router).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+/// Without authentication ([security] api_keys, jwt_secret) the server only serves loopback, with a warning;
+/// any other address is refused.
+fn check_binding(addr: SocketAddr, config: &nl2sql_core::Config) -> anyhow::Result<()> {
+    if nl2sql_core::auth::enabled(&config.security) {
+        return Ok(());
+    }
+    if !addr.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to listen on {addr} without authentication: configure [security] api_keys (`nl2sql key new \
+             --tenant <name> --role admin` prints one) or jwt_secret, or listen on loopback (127.0.0.1 or ::1)"
+        );
+    }
+    tracing::warn!(%addr, "serving without authentication (no [security] api_keys or jwt_secret): loopback only");
     Ok(())
 }
 

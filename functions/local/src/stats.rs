@@ -201,7 +201,7 @@ pub(crate) fn schedule(app: Arc<App>) {
 
 async fn request(app: &App, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-    let response = nl2sql_core::router::handle(Request::new(method, path, body), &app.ports()).await;
+    let response = app.call(Request::new(method, path, body)).await;
     (response.status, response.body_json())
 }
 

@@ -192,3 +192,57 @@ fn refuses_to_serve_beyond_loopback_without_keys() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }
+
+/// `nl2sql key new` makes a key and its configuration line; with it configured the server listens beyond
+/// loopback, asks every API request for the key, and the CLI acts for `--tenant` without one.
+#[test]
+fn serves_beyond_loopback_with_keys_made_by_the_key_command() {
+    let dir = tempdir();
+    let out = Command::new(BIN).args(["key", "new", "--tenant", "acme", "--role", "admin"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let key = text.split_whitespace().find(|w| w.starts_with("nl2sql_")).expect("a key is printed").to_owned();
+    let entry = text.lines().find(|l| l.contains("sha256:")).expect("a configuration line").trim().to_owned();
+    assert!(entry.starts_with("\"acme:admin:sha256:"), "{entry}");
+    assert!(!entry.contains(&key), "the configuration line holds the hash, never the key: {entry}");
+
+    // `key hash` reads the key from stdin and prints the same hash.
+    let mut hash = Command::new(BIN)
+        .args(["key", "hash"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut hash.stdin.take().expect("stdin"), format!("{key}\n").as_bytes()).expect("write");
+    let hashed = String::from_utf8(hash.wait_with_output().expect("wait").stdout).expect("utf-8");
+    assert!(hashed.trim().starts_with("sha256:") && entry.contains(hashed.trim()), "{hashed} / {entry}");
+
+    let config = dir.path().join("nl2sql.toml");
+    std::fs::write(&config, format!("[security]\napi_keys = [{entry}]\n")).expect("write config");
+    let ddl = dir.path().join("shop.sql");
+    std::fs::write(&ddl, "CREATE TABLE orders (id integer PRIMARY KEY, total numeric);").expect("write ddl");
+    let sync = Command::new(BIN)
+        .args(["schema", "sync", "shop", "--dialect", "postgres", "--tenant", "acme", "--ddl"])
+        .arg(&ddl)
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("NL2SQL_CONFIG")
+        .output()
+        .expect("run");
+    assert!(sync.status.success(), "{}", String::from_utf8_lossy(&sync.stderr));
+
+    let server = Server::start_on("0.0.0.0", dir.path(), &[], Some(&config));
+    let (status, _) = server.try_request("GET", "/api/nl2sql/databases/shop", b"").expect("request");
+    assert_eq!(status, 401, "no key");
+    let auth = format!("Authorization: Bearer {key}");
+    let (status, body) = server.try_request_with("GET", "/api/nl2sql/databases/shop", &[&auth], b"").expect("request");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = server.try_request_with("GET", "/admin/config", &[&auth], b"").expect("request");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(!String::from_utf8_lossy(&body).contains(&hashed.trim()[7..]), "no hash in /admin/config");
+    // The demo belongs to the default tenant: acme does not see it.
+    let (status, _) = server.try_request_with("GET", "/api/nl2sql/databases/demo", &[&auth], b"").expect("request");
+    assert_eq!(status, 404);
+}

@@ -21,9 +21,14 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(data_dir: &Path, extra_env: &[(&str, &str)], config: Option<&Path>) -> Server {
+        Self::start_on("127.0.0.1", data_dir, extra_env, config)
+    }
+
+    /// Listening on `host` (the tests still connect through 127.0.0.1).
+    pub(crate) fn start_on(host: &str, data_dir: &Path, extra_env: &[(&str, &str)], config: Option<&Path>) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        cmd.args(["serve", "--addr", &format!("{host}:{port}")])
             .arg("--data-dir")
             .arg(data_dir)
             .env_remove("NL2SQL_CONFIG")
@@ -48,10 +53,22 @@ impl Server {
     }
 
     pub(crate) fn try_request(&self, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+        self.try_request_with(method, path, &[], body)
+    }
+
+    /// A request with extra headers (`name: value` lines).
+    pub(crate) fn try_request_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[&str],
+        body: &[u8],
+    ) -> std::io::Result<(u16, Vec<u8>)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         );
         stream.write_all(head.as_bytes())?;
