@@ -10,7 +10,7 @@ use nl2sql_core::catalog::{Catalog, Dialect, Samples};
 use nl2sql_core::error::{Error, Result};
 use nl2sql_core::stats::estimate::{Estimate, Estimator, Scope};
 use nl2sql_core::stats::model::TableStats;
-use nl2sql_core::{Config, ddl, linker, offline, skeleton::Skeleton, sql, translate::checked_question};
+use nl2sql_core::{Config, ddl, linker, offline, skeleton::Skeleton, translate::checked_question};
 use serde_json::{Value, json};
 
 /// Default token budget of [`link`] and [`translate`] (`[nl2sql] skeleton_token_budget`).
@@ -94,14 +94,7 @@ pub fn estimate(sql_text: &str, catalog_json: &str, stats_json: &str, options_js
     let catalog = optional_catalog(catalog_json)?;
     let stats = stats(stats_json)?;
     let dialect = resolve_dialect(catalog.as_ref(), &options(options_json)?)?;
-    let statement = sql::parse_one(sql_text, dialect)?;
-    let sqlparser::ast::Statement::Query(query) = &statement else {
-        return Err(Error::InvalidSql(format!(
-            "only a query can be estimated, not {}",
-            sql::statement_kind(&statement, sql_text)
-        )));
-    };
-    let estimate = Estimator::new(&stats).estimate_query(query)?;
+    let estimate = Estimator::new(&stats).estimate_select(sql_text, dialect)?;
     Ok(estimate_json(&estimate).to_string())
 }
 
@@ -125,14 +118,7 @@ pub fn selectivity(condition: &str, stats_json: &str, options_json: &str) -> Res
     if scope == Scope::new() {
         return Err(invalid_options("`tables` must name the tables the condition reads"));
     }
-    if condition.len() > sql::MAX_SQL_BYTES || condition.trim().is_empty() {
-        return Err(Error::bad_request("missing_sql", "the condition must be 1 byte to 256 KB of SQL"));
-    }
-    let expr = sqlparser::parser::Parser::new(sql::parser_dialect(dialect))
-        .try_with_sql(condition)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| Error::InvalidSql(format!("the condition does not parse: {e}")))?;
-    let selectivity = Estimator::new(&stats).selectivity(&expr, &scope);
+    let selectivity = Estimator::new(&stats).condition_selectivity(condition, &scope, dialect)?;
     Ok(json!({"selectivity": selectivity}).to_string())
 }
 
