@@ -5,6 +5,7 @@
 //! JSON is read with `serde_json::from_slice`, the reader the core itself uses for stored items, so the
 //! deserialisers of `Catalog`, `Samples` and `TableStats` are compiled once for both.
 
+use crate::convert;
 use nl2sql_core::advisor::{self, Context, Settings};
 use nl2sql_core::catalog::{Catalog, Dialect, Samples};
 use nl2sql_core::error::{Error, Result};
@@ -142,8 +143,10 @@ fn resolve_dialect(catalog: Option<&Catalog>, options: &Value) -> Result<Dialect
 }
 
 fn catalog(text: &str) -> Result<Catalog> {
-    serde_json::from_slice(text.as_bytes())
-        .map_err(|e| Error::bad_request("invalid_catalog", format!("the catalog is not a catalog's JSON: {e}")))
+    let invalid = |message: String| Error::bad_request("invalid_catalog", message);
+    let value =
+        serde_json::from_slice(text.as_bytes()).map_err(|e| invalid(format!("the catalog is not JSON: {e}")))?;
+    convert::catalog(value).map_err(invalid)
 }
 
 fn optional_catalog(text: &str) -> Result<Option<Catalog>> {
@@ -163,9 +166,10 @@ fn stats(text: &str) -> Result<Vec<TableStats>> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    serde_json::from_slice(text.as_bytes()).map_err(|e| {
-        Error::bad_request("invalid_statistics", format!("statistics must be an array of table statistics: {e}"))
-    })
+    let invalid = |message: String| Error::bad_request("invalid_statistics", message);
+    let value =
+        serde_json::from_slice(text.as_bytes()).map_err(|e| invalid(format!("statistics are not JSON: {e}")))?;
+    convert::stats(value).map_err(invalid)
 }
 
 fn options(text: &str) -> Result<Value> {

@@ -11,6 +11,7 @@
 //! [`api`] is the platform-free layer (tested natively); `bindings` (wasm32 only) exports it with wasm-bindgen.
 
 pub mod api;
+mod convert;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

@@ -64,3 +64,38 @@ fn advise_estimate_and_selectivity_use_the_statistics() {
     let s = parsed(&selectivity("title = 'x'", stats, r#"{"tables": ["album"]}"#).expect("a selectivity"));
     assert_eq!(s["selectivity"].as_f64(), Some(5e-7));
 }
+
+#[test]
+fn catalogs_and_statistics_read_by_hand_equal_serdes_reading() {
+    let catalog_json = include_str!("../../../core/tests/fixtures/chinook.catalog.json");
+    let by_serde: Catalog = serde_json::from_str(catalog_json).expect("the fixture is a catalog");
+    assert_eq!(catalog(catalog_json).expect("read by hand"), by_serde);
+    let registered = parsed(&register(DDL, "postgres").expect("valid DDL"))["catalog"].to_string();
+    assert_eq!(catalog(&registered).expect("by hand"), serde_json::from_str(&registered).expect("by serde"));
+    let stats_json = r#"[{"table": "album", "row_count": 347, "size_bytes": 40960, "refreshed_at_ms": 17,
+        "modifications": 3, "exact": true, "unknown_field": 1,
+        "columns": [{"column": "title", "null_frac": 0.1, "n_distinct": -0.9, "most_common_vals": ["a", 2],
+                     "most_common_freqs": [0.5, 0.25], "histogram_bounds": ["b", "c"], "min": "a", "max": null,
+                     "avg_width": 12.5, "correlation": -0.25},
+                    {"column": "id", "null_frac": 0, "n_distinct": 347, "avg_width": 4}],
+        "sample": {"columns": ["id", "title"], "rows": [[1, "a"], [2, null]]}},
+        {"table": "artist", "row_count": 0, "refreshed_at_ms": 0}]"#;
+    let by_serde: Vec<TableStats> = serde_json::from_str(stats_json).expect("statistics");
+    assert_eq!(stats(stats_json).expect("read by hand"), by_serde);
+    let message = |r: Result<Catalog>| r.expect_err("invalid").to_string();
+    assert_eq!(
+        message(catalog(r#"{"dialect": "oracle", "tables": []}"#)),
+        "catalog.dialect `oracle` is not sqlite, postgres or mysql"
+    );
+    assert_eq!(
+        message(catalog(
+            r#"{"dialect": "sqlite", "tables": [{"name": "t", "columns": [{"name": "a", "nullable": true}]}]}"#
+        )),
+        "catalog.tables[0].columns[0].data_type is missing"
+    );
+    let err = stats(r#"[{"table": "t", "row_count": "many", "refreshed_at_ms": 0}]"#).expect_err("invalid");
+    assert_eq!(
+        (err.code(), err.to_string().as_str()),
+        ("invalid_statistics", "statistics[0].row_count must be a number")
+    );
+}
