@@ -100,7 +100,17 @@ pub fn parse_query(sql: &str, dialect: Dialect) -> Result<OneQuery> {
         Token::EOF => return Err(Error::InvalidSql("the SQL text holds no statement".into())),
         Token::LParen => {}
         Token::Word(w) if matches!(w.keyword, Keyword::SELECT | Keyword::WITH | Keyword::VALUES | Keyword::FROM) => {}
-        _ => return Ok(OneQuery::NotAQuery(text_kind(sql))),
+        // A statement starts with a keyword (`INSERT`, `CREATE`...); anything else is the error the statement
+        // grammar would give.
+        Token::Word(w) if w.keyword != Keyword::NoKeyword && w.quote_style.is_none() => {
+            return Ok(OneQuery::NotAQuery(text_kind(sql)));
+        }
+        _ => {
+            let first = parser.peek_token();
+            return Err(parser
+                .expected::<()>("an SQL statement", first)
+                .map_or_else(|e| syntax_error(sql, e), |()| Error::Internal("no parse error".into())));
+        }
     }
     let query = parser.parse_query().map_err(|e| syntax_error(sql, e))?;
     let mut ended = false;

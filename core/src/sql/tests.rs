@@ -85,6 +85,10 @@ fn the_query_grammar_names_other_statements_and_keeps_the_error_shape() {
     assert_eq!(kind("INSERT INTO t VALUES (1)"), "INSERT");
     assert_eq!(kind("-- note\ncreate table t (a int)"), "CREATE TABLE");
     assert_eq!(kind("EXPLAIN SELECT 1"), "EXPLAIN");
+    // A misspelt keyword is a syntax error, not a statement of another kind.
+    let err = parse_query("SELEC * FROM t", Dialect::Postgres).expect_err("typo");
+    assert!(err.to_string().starts_with("SQL syntax error at line 1, column 1: Expected: an SQL statement"), "{err}");
+    assert_eq!(parse_query("42", Dialect::Sqlite).expect_err("a number").code(), "invalid_sql");
     let err = parse_query("SELECT 1 FROM t x y", Dialect::Postgres).expect_err("trailing words");
     assert!(err.to_string().starts_with("SQL syntax error at line 1, column 19: Expected: end of statement"), "{err}");
     let err = parse_query("SELECT 1; SELECT 2", Dialect::Postgres).expect_err("two");

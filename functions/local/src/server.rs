@@ -1,6 +1,7 @@
 //! The local HTTP host: axum hands every request to the core's router unchanged.
 
 use crate::app::App;
+use crate::playground::Playground;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use nl2sql_core::Error;
@@ -10,18 +11,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Serves until Ctrl-C / SIGTERM.
-pub(crate) async fn serve(app: App, addr: SocketAddr) -> anyhow::Result<()> {
+pub(crate) async fn serve(app: App, addr: SocketAddr, playground: Option<Playground>) -> anyhow::Result<()> {
     if !addr.ip().is_loopback() {
         anyhow::bail!(
             "refusing to listen on {addr}: this build has no API keys yet, so it only serves loopback (127.0.0.1 or ::1)"
         );
     }
     tracing::warn!(%addr, "serving without authentication: loopback only");
+    match &playground {
+        Some(p) if p.has_package() => tracing::info!(dir = %p.root().display(), "serving the playground at /"),
+        Some(p) => tracing::warn!(dir = %p.root().display(), "the playground's package is not built (wasm/build.sh)"),
+        None => tracing::info!("no playground directory (--playground-dir): / is not served"),
+    }
     let app = Arc::new(app);
+    let playground = Arc::new(playground);
     crate::stats::schedule(app.clone());
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let app = app.clone();
-        async move { dispatch(&app, req).await }
+        let (app, playground) = (app.clone(), playground.clone());
+        async move {
+            match static_file(playground.as_ref().as_ref(), &req) {
+                Some(response) => response,
+                None => dispatch(&app, req).await,
+            }
+        }
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "nl2sql listening");
@@ -59,6 +71,20 @@ async fn dispatch(app: &App, req: axum::extract::Request) -> axum::response::Res
         "request"
     );
     into_axum(response)
+}
+
+/// A playground file for a GET or HEAD, when the path names one (the API never does).
+fn static_file(playground: Option<&Playground>, req: &axum::extract::Request) -> Option<axum::response::Response> {
+    let method = req.method();
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return None;
+    }
+    let (bytes, content_type) = playground?.file(req.uri().path())?;
+    let mut response = axum::response::Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Some(response)
 }
 
 fn into_axum(response: Response) -> axum::response::Response {
