@@ -77,6 +77,8 @@ function currentSchema() {
   if (!ddl.trim()) return null;
   if (ddl !== state.ddl || dialect !== state.dialect || !state.schema) {
     state.schema = null;
+    $('schema-info').replaceChildren();
+    $('skeleton').textContent = '';
     state.ddl = ddl;
     state.dialect = dialect;
     // The demo's example values (for literals in questions) belong to the demo's DDL only.
