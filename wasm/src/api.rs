@@ -2,8 +2,8 @@
 //! (empty = absent), every answer is JSON text, every failure a core [`Error`] (its `code` and message go to
 //! JavaScript unchanged).
 //!
-//! JSON is read with `serde_json::from_slice`, the reader the core itself uses for stored items, so the
-//! deserialisers of `Catalog`, `Samples` and `TableStats` are compiled once for both.
+//! JSON is read with `serde_json::from_slice`: options, catalogs and statistics into a `serde_json::Value`
+//! (walked by `convert.rs`), example values directly into `Samples`.
 
 use crate::convert;
 use nl2sql_core::advisor::{self, Context, Settings};
@@ -13,11 +13,6 @@ use nl2sql_core::stats::estimate::{Estimate, Estimator, Scope};
 use nl2sql_core::stats::model::TableStats;
 use nl2sql_core::{Config, ddl, linker, offline, skeleton::Skeleton, translate::checked_question};
 use serde_json::{Value, json};
-
-/// Default token budget of [`link`] and [`translate`] (`[nl2sql] skeleton_token_budget`).
-pub fn default_budget() -> usize {
-    Config::default().nl2sql.skeleton_token_budget
-}
 
 /// `registerSchema`: DDL text in `dialect` → `{dialect, fingerprint, catalog, skipped}`.
 pub fn register(ddl_text: &str, dialect_name: &str) -> Result<String> {
@@ -33,13 +28,15 @@ pub fn skeleton(catalog_json: &str, samples_json: &str) -> Result<String> {
     Ok(skeleton_json(&skeleton))
 }
 
-/// `link`: options `{budget?, target?}` (tokens) → the linker's picks with reasons and the pruned skeleton.
+/// `link`: options `{budget?, target?}` (tokens; the budget defaults to `[nl2sql] skeleton_token_budget`) → the
+/// linker's picks with reasons and the pruned skeleton.
 pub fn link(question: &str, catalog_json: &str, samples_json: &str, options_json: &str) -> Result<String> {
-    let question = checked_question(question, &Config::default())?;
+    let config = Config::default();
+    let question = checked_question(question, &config)?;
     let catalog = catalog(catalog_json)?;
     let samples = samples(samples_json)?;
     let options = options(options_json)?;
-    let cap = count(&options, "budget")?.unwrap_or_else(default_budget);
+    let cap = count(&options, "budget")?.unwrap_or(config.nl2sql.skeleton_token_budget);
     let target = count(&options, "target")?.unwrap_or(cap).min(cap);
     let linked = linker::LinkIndex::new(&catalog, &samples).link_within(question, linker::Budget { cap, target });
     let head = json!({"full_tokens": linked.full_tokens});

@@ -105,28 +105,19 @@ pub fn parse_query(sql: &str, dialect: Dialect) -> Result<OneQuery> {
         Token::Word(w) if w.keyword != Keyword::NoKeyword && w.quote_style.is_none() => {
             return Ok(OneQuery::NotAQuery(text_kind(sql)));
         }
-        _ => {
-            let first = parser.peek_token();
-            return Err(parser
-                .expected::<()>("an SQL statement", first)
-                .map_or_else(|e| syntax_error(sql, e), |()| Error::Internal("no parse error".into())));
-        }
+        _ => return Err(expected(&parser, "an SQL statement", sql)),
     }
     let query = parser.parse_query().map_err(|e| syntax_error(sql, e))?;
     let mut ended = false;
     while parser.consume_token(&Token::SemiColon) {
         ended = true;
     }
-    let next = parser.peek_token();
-    match next.token {
+    match parser.peek_token_ref().token {
         Token::EOF => Ok(OneQuery::Query(query)),
         _ if ended => {
             Err(Error::InvalidSql("expected one statement, found more than one; send them one at a time".into()))
         }
-        // `expected` always fails: it builds sqlparser's own "Expected: end of statement, found: ..." error.
-        _ => Err(parser
-            .expected::<()>("end of statement", next)
-            .map_or_else(|e| syntax_error(sql, e), |()| Error::Internal("no parse error".into()))),
+        _ => Err(expected(&parser, "end of statement", sql)),
     }
 }
 
@@ -136,12 +127,17 @@ pub fn parse_expr(sql: &str, dialect: Dialect) -> Result<Expr> {
     checked(sql)?;
     let mut parser = Parser::new(parser_dialect(dialect)).try_with_sql(sql).map_err(|e| syntax_error(sql, e))?;
     let expr = parser.parse_expr().map_err(|e| syntax_error(sql, e))?;
-    let next = parser.peek_token();
-    match next.token {
+    match parser.peek_token_ref().token {
         Token::EOF => Ok(expr),
-        _ => Err(parser
-            .expected::<()>("end of expression", next)
-            .map_or_else(|e| syntax_error(sql, e), |()| Error::Internal("no parse error".into()))),
+        _ => Err(expected(&parser, "end of expression", sql)),
+    }
+}
+
+/// sqlparser's own `Expected: <what>, found: <next token>` error (with its position), as `invalid_sql`.
+fn expected(parser: &Parser<'_>, what: &str, sql: &str) -> Error {
+    match parser.expected::<()>(what, parser.peek_token()) {
+        Err(e) => syntax_error(sql, e),
+        Ok(()) => Error::Internal(format!("sqlparser found no error where it expected {what}")),
     }
 }
 
