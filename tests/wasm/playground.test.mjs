@@ -81,9 +81,9 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   dataDir = mkdtempSync(path.join(tmpdir(), 'nl2sql-playground-'));
-  const env = { ...process.env, RUST_LOG: 'warn' };
+  const env = { ...process.env, RUST_LOG: 'warn', NL2SQL_PLAYGROUND_DIR: site };
   delete env.NL2SQL_CONFIG;
-  nl2sql = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--playground-dir', site],
+  nl2sql = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir],
     { stdio: ['ignore', 'ignore', 'inherit'], env });
   await waitFor(`${base}/health/liveness`, nl2sql);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });

@@ -7,12 +7,13 @@ mod ask;
 mod cli;
 mod clock;
 mod eval;
-mod playground;
 mod schema;
 mod server;
 mod sql;
 mod stats;
 mod store;
+// The browser playground's static files, served at `/` by `serve` (docs/wasm.md).
+mod playground;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -40,10 +41,6 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "NL2SQL_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// The browser playground served at `/`: a directory with `playground/` and the built package `pkg/`
-        /// (`wasm/build.sh`); the checkout's `wasm/` by default.
-        #[arg(long, env = "NL2SQL_PLAYGROUND_DIR")]
-        playground_dir: Option<PathBuf>,
     },
     /// Translate one question and print the SQL.
     Ask {
@@ -104,16 +101,13 @@ async fn run(cli: Cli, serving: bool) -> anyhow::Result<ExitCode> {
     let command = match cli.command {
         // Evaluation reads files only: no store, no demo database.
         Some(Command::Eval(args)) => return eval::run(args).await,
-        other => other.unwrap_or(Command::Serve {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            playground_dir: std::env::var_os("NL2SQL_PLAYGROUND_DIR").map(PathBuf::from),
-        }),
+        other => other.unwrap_or(Command::Serve { addr: SocketAddr::from(([127, 0, 0, 1], 8080)) }),
     };
     let data_dir = cli.data_dir.clone().unwrap_or_else(app::default_data_dir);
     let app = app::App::open(config, &data_dir).await?;
     match command {
-        Command::Serve { addr, playground_dir } => {
-            server::serve(app, addr, playground::Playground::find(playground_dir)).await?;
+        Command::Serve { addr } => {
+            server::serve(app, addr).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ask { question, database, execute, json } => {

@@ -3,8 +3,8 @@
 //! browser; its only request to this server is the optional `POST /api/nl2sql/translate`.
 //!
 //! The files are read from a directory at request time, not embedded: the package is a build artefact of another
-//! target (wasm32), which a `cargo build` of this binary cannot produce. The directory is `--playground-dir`
-//! (`NL2SQL_PLAYGROUND_DIR`), else the repository's `wasm/` when this binary was built from a checkout.
+//! target (wasm32), which a `cargo build` of this binary cannot produce. The directory is `NL2SQL_PLAYGROUND_DIR`,
+//! else the repository's `wasm/` when this binary was built from a checkout.
 
 use std::path::{Path, PathBuf};
 

@@ -7,25 +7,27 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use nl2sql_core::Error;
 use nl2sql_core::api::{Request, Response};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 /// Serves until Ctrl-C / SIGTERM.
-pub(crate) async fn serve(app: App, addr: SocketAddr, playground: Option<Playground>) -> anyhow::Result<()> {
+pub(crate) async fn serve(app: App, addr: SocketAddr) -> anyhow::Result<()> {
     if !addr.ip().is_loopback() {
         anyhow::bail!(
             "refusing to listen on {addr}: this build has no API keys yet, so it only serves loopback (127.0.0.1 or ::1)"
         );
     }
     tracing::warn!(%addr, "serving without authentication: loopback only");
-    match &playground {
+    let app = Arc::new(app);
+    crate::stats::schedule(app.clone());
+    // The playground (docs/wasm.md): `NL2SQL_PLAYGROUND_DIR`, else the checkout's `wasm/`.
+    let playground = Arc::new(Playground::find(std::env::var_os("NL2SQL_PLAYGROUND_DIR").map(PathBuf::from)));
+    match playground.as_ref() {
         Some(p) if p.has_package() => tracing::info!(dir = %p.root().display(), "serving the playground at /"),
         Some(p) => tracing::warn!(dir = %p.root().display(), "the playground's package is not built (wasm/build.sh)"),
-        None => tracing::info!("no playground directory (--playground-dir): / is not served"),
+        None => tracing::info!("no playground directory (NL2SQL_PLAYGROUND_DIR): / is not served"),
     }
-    let app = Arc::new(app);
-    let playground = Arc::new(playground);
-    crate::stats::schedule(app.clone());
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
         let (app, playground) = (app.clone(), playground.clone());
         async move {
