@@ -21,6 +21,7 @@ pub mod error;
 pub mod introspect;
 pub mod linker;
 pub mod memory;
+pub mod number;
 pub mod offline;
 pub mod order;
 pub mod ports;

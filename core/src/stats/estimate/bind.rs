@@ -289,5 +289,5 @@ fn number(text: &str) -> Option<Value> {
     if let Ok(i) = text.parse::<i64>() {
         return Some(Value::from(i));
     }
-    text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+    crate::number::parse_f64(text).and_then(serde_json::Number::from_f64).map(Value::Number)
 }
