@@ -26,6 +26,7 @@ pub mod keys;
 pub mod limits;
 pub mod linker;
 pub mod memory;
+pub mod number;
 pub mod offline;
 pub mod order;
 pub mod ports;

@@ -316,8 +316,8 @@ pub(super) fn literal(expr: &Expr) -> Option<&Value> {
 /// A non-negative whole-number literal (LIMIT, OFFSET).
 pub(super) fn count(expr: &Expr) -> Option<f64> {
     match literal(expr)? {
-        Value::Number(n, _) => n.parse::<f64>().ok().filter(|n| *n >= 0.0 && n.is_finite()),
-        Value::SingleQuotedString(s) => s.trim().parse::<f64>().ok().filter(|n| *n >= 0.0 && n.is_finite()),
+        Value::Number(n, _) => crate::number::parse_f64(n).filter(|n| *n >= 0.0 && n.is_finite()),
+        Value::SingleQuotedString(s) => crate::number::parse_f64(s.trim()).filter(|n| *n >= 0.0 && n.is_finite()),
         _ => None,
     }
 }

@@ -155,7 +155,9 @@ impl Pred<'_> {
         });
         match class {
             TypeClass::Text | TypeClass::Temporal => number,
-            TypeClass::Integer | TypeClass::Numeric => text.is_some_and(|t| t.trim().parse::<f64>().is_err()),
+            TypeClass::Integer | TypeClass::Numeric => {
+                text.is_some_and(|t| crate::number::parse_f64(t.trim()).is_none())
+            }
             _ => false,
         }
     }

@@ -115,10 +115,13 @@ impl<'a> Context<'a> {
 }
 
 /// Parses and analyses one statement. A syntax error is `invalid_sql` (with the line and column); a statement
-/// that is not a query is a report of kind `not_a_query`.
+/// that is not a query is a report of kind `not_a_query`, named from its first words and not parsed
+/// ([`sql::parse_query`]: the wasm package links only sqlparser's query grammar).
 pub fn analyze(sql: &str, context: &Context<'_>) -> Result<Report> {
-    let statement = sql::parse_one(sql, context.dialect)?;
-    Ok(analyze_statement(sql, &statement, context))
+    match sql::parse_query(sql, context.dialect)? {
+        sql::OneQuery::Query(query) => Ok(analyze_statement(sql, &Statement::Query(query), context)),
+        sql::OneQuery::NotAQuery(kind) => Ok(not_a_query(kind, context)),
+    }
 }
 
 /// Analyses a parsed statement (`sql` is its text, for locations and snippets).
@@ -128,7 +131,7 @@ pub fn analyze_statement(sql: &str, statement: &Statement, context: &Context<'_>
             let analysis = Analysis::new(sql, query, context);
             analysis.report()
         }
-        other => not_a_query(other, sql, context),
+        other => not_a_query(sql::statement_kind(other, sql), context),
     }
 }
 
@@ -173,8 +176,7 @@ pub fn tables(statement: &Statement, catalog: Option<&Catalog>) -> Vec<String> {
     names
 }
 
-fn not_a_query(statement: &Statement, text: &str, context: &Context<'_>) -> Report {
-    let kind = sql::statement_kind(statement, text);
+fn not_a_query(kind: String, context: &Context<'_>) -> Report {
     Report {
         kind: Kind::NotAQuery,
         message: Some(format!(

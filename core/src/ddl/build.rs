@@ -336,9 +336,12 @@ impl Builder {
         if self.dialect != Dialect::Postgres {
             return expr.to_string();
         }
-        let mut expr = expr.clone();
-        types::pg_spelling(&mut expr);
-        expr.to_string()
+        // Respelled on a copy read back from its rendering rather than on a clone: cloning an expression compiles
+        // a second copy of sqlparser's whole Clone implementation into the wasm builds (`docs/wasm.md`).
+        let text = expr.to_string();
+        let Ok(mut copy) = crate::sql::parse_expr(&text, Dialect::Postgres) else { return text };
+        types::pg_spelling(&mut copy);
+        copy.to_string()
     }
 
     /// Applies one column option to `entry.table.columns[index]`.

@@ -22,8 +22,9 @@ use crate::catalog::{Catalog, Dialect};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use sqlparser::ast::Statement;
-use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
 use std::borrow::Cow;
 use std::fmt::Display;
 
@@ -87,7 +88,7 @@ pub fn parse(text: &str, dialect: Dialect) -> Result<DdlImport> {
                     }
                     _ => Cow::Borrowed(piece.text),
                 };
-                match parse_one(&text, dialect, at.line) {
+                match parse_one(&text, dialect, at.line, &kind) {
                     Ok(statement) => builder.apply(&statement, &at)?,
                     Err(_) if kind == Kind::AlterTable && is_attach_partition(piece.text) => {
                         if let Some(name) =
@@ -215,18 +216,58 @@ fn without_on_only(text: &str) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
-/// Parses one statement; the error message has positions relative to the whole input.
-fn parse_one(text: &str, dialect: Dialect, line: usize) -> Result<Statement, String> {
-    let parsed = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, text),
-        Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, text),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, text),
-    };
-    match parsed {
-        Ok(mut statements) if statements.len() == 1 => Ok(statements.remove(0)),
-        Ok(statements) => Err(format!("expected one statement, found {}", statements.len())),
-        Err(error) => Err(relocate(&error.to_string(), line)),
-    }
+/// Parses one statement of `kind` with only the part of sqlparser's grammar it needs (`CREATE TABLE`,
+/// `CREATE INDEX`, `ALTER TABLE`, `COMMENT ON`, `DROP`): the whole statement grammar would link every statement
+/// sqlparser knows into the wasm builds (`docs/wasm.md`). The error message has positions relative to the whole
+/// input.
+fn parse_one(text: &str, dialect: Dialect, line: usize, kind: &Kind) -> Result<Statement, String> {
+    let parser_dialect = crate::sql::parser_dialect(dialect);
+    let parsed = Parser::new(parser_dialect).try_with_sql(text).and_then(|mut p| {
+        let statement: Statement = match kind {
+            Kind::CreateTable => {
+                p.expect_keyword_is(Keyword::CREATE)?;
+                let or_replace = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
+                let global = match p.parse_one_of_keywords(&[Keyword::LOCAL, Keyword::GLOBAL]) {
+                    Some(Keyword::GLOBAL) => Some(true),
+                    Some(_) => Some(false),
+                    None => None,
+                };
+                let temporary = p.parse_one_of_keywords(&[Keyword::TEMP, Keyword::TEMPORARY]).is_some();
+                let unlogged = p.parse_keyword(Keyword::UNLOGGED);
+                p.expect_keyword_is(Keyword::TABLE)?;
+                p.parse_create_table(or_replace, temporary, unlogged, global, false, false, None)?.into()
+            }
+            Kind::CreateIndex => {
+                p.expect_keyword_is(Keyword::CREATE)?;
+                let unique = p.parse_keyword(Keyword::UNIQUE);
+                p.expect_keyword_is(Keyword::INDEX)?;
+                p.parse_create_index(unique)?.into()
+            }
+            Kind::AlterTable => {
+                p.expect_keyword_is(Keyword::ALTER)?;
+                p.expect_keyword_is(Keyword::TABLE)?;
+                p.parse_alter_table(false)?
+            }
+            Kind::Comment if parser_dialect.supports_comment_on() => {
+                p.expect_keyword_is(Keyword::COMMENT)?;
+                p.parse_comment()?
+            }
+            Kind::Drop => {
+                p.expect_keyword_is(Keyword::DROP)?;
+                p.parse_drop()?
+            }
+            Kind::Comment | Kind::Other(_) => {
+                let first = p.peek_token();
+                return p.expected("an SQL statement", first);
+            }
+        };
+        while p.consume_token(&Token::SemiColon) {}
+        match p.peek_token() {
+            next if next.token == Token::EOF => Ok(statement),
+            next => p.expected("end of statement", next),
+        }
+    });
+    parsed.map_err(|error| relocate(&error.to_string(), line))
 }
 
 /// Rewrites sqlparser's `... at Line: 2, Column: 5` (relative to the statement) to a line of the input.

@@ -236,10 +236,12 @@ pub(super) fn pg_spelling(expr: &mut Expr) {
     match expr {
         Expr::Cast { expr: inner, data_type, .. } => {
             // `(total)::text` prints as `total::text`.
-            if let Expr::Nested(nested) = inner.as_ref()
+            if let Expr::Nested(nested) = inner.as_mut()
                 && matches!(nested.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_))
             {
-                *inner = nested.clone();
+                // Moved out, not cloned: a clone here compiles a second copy of sqlparser's Clone code.
+                let unwrapped = std::mem::replace(nested.as_mut(), Expr::Value(Value::Null.into()));
+                **inner = unwrapped;
             }
             pg_spelling(inner);
             let name = postgres(data_type).0;

@@ -154,8 +154,8 @@ impl Planner<'_> {
             let name = &self.catalog.tables[col.table].columns[col.column].name;
             let to = words_of(name).iter().find_map(|w| unit_ms(w));
             let from = c.unit.as_deref().and_then(unit_ms);
-            let convert = |value: &str| match (from, to, value.parse::<f64>()) {
-                (Some(from), Some(to), Ok(x)) if from != to => number(x * from / to),
+            let convert = |value: &str| match (from, to, crate::number::parse_f64(value)) {
+                (Some(from), Some(to), Some(x)) if from != to => number(x * from / to),
                 _ => value.to_owned(),
             };
             match &c.upper {

@@ -7,10 +7,11 @@
 
 use crate::catalog::Dialect;
 use crate::error::{Error, Result};
-use sqlparser::ast::Statement;
+use sqlparser::ast::{Expr, Query, Statement};
 use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Span};
+use sqlparser::tokenizer::{Location, Span, Token};
 
 /// Longest SQL text accepted for analysis, bytes. Far above generated or hand-written queries (the advisor's
 /// benchmark uses 10 KB); it bounds the depth of the syntax tree that analysis walks recursively.
@@ -42,6 +43,12 @@ pub struct Position {
 /// and column of the offending token (the end of the text when the statement stops early); text longer than
 /// [`MAX_SQL_BYTES`] or nested deeper than [`MAX_EXPRESSION_DEPTH`] is refused before parsing.
 pub fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>> {
+    checked(sql)?;
+    Parser::parse_sql(parser_dialect(dialect), sql).map_err(|e| syntax_error(sql, e))
+}
+
+/// The refusals every parse starts with: too long, empty, too deep.
+fn checked(sql: &str) -> Result<()> {
     if sql.len() > MAX_SQL_BYTES {
         return Err(Error::bad_request(
             "sql_too_long",
@@ -57,7 +64,7 @@ pub fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>> {
             position.line, position.column
         )));
     }
-    Parser::parse_sql(parser_dialect(dialect), sql).map_err(|e| syntax_error(sql, e))
+    Ok(())
 }
 
 /// Parses exactly one statement (a trailing `;` is fine); none or several is `invalid_sql`.
@@ -67,6 +74,70 @@ pub fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement> {
         1 => Ok(statements.remove(0)),
         0 => Err(Error::InvalidSql("the SQL text holds no statement".into())),
         n => Err(Error::InvalidSql(format!("expected one statement, found {n}; send them one at a time"))),
+    }
+}
+
+/// One statement read by [`parse_query`].
+#[derive(Debug)]
+pub enum OneQuery {
+    /// A query (`SELECT`, `WITH ...`, `VALUES`, a parenthesised query).
+    Query(Box<Query>),
+    /// Any other statement, not parsed: its kind as [`text_kind`] names it (`INSERT`, `CREATE TABLE`...).
+    NotAQuery(String),
+}
+
+/// Parses `sql` when it is one query, with sqlparser's query grammar only; any other statement is not parsed
+/// and comes back as [`OneQuery::NotAQuery`]. Same refusals and errors as [`parse_one`] otherwise.
+///
+/// Why not [`parse_one`]: the statement grammar reaches every statement sqlparser knows (procedures, grants,
+/// roles...), a third of its code; pure callers that only analyse queries (the advisor, the estimator, the wasm
+/// package) stay that much smaller (`docs/wasm.md`).
+pub fn parse_query(sql: &str, dialect: Dialect) -> Result<OneQuery> {
+    checked(sql)?;
+    let mut parser = Parser::new(parser_dialect(dialect)).try_with_sql(sql).map_err(|e| syntax_error(sql, e))?;
+    while parser.consume_token(&Token::SemiColon) {}
+    match &parser.peek_token_ref().token {
+        Token::EOF => return Err(Error::InvalidSql("the SQL text holds no statement".into())),
+        Token::LParen => {}
+        Token::Word(w) if matches!(w.keyword, Keyword::SELECT | Keyword::WITH | Keyword::VALUES | Keyword::FROM) => {}
+        // A statement starts with a keyword (`INSERT`, `CREATE`...); anything else is the error the statement
+        // grammar would give.
+        Token::Word(w) if w.keyword != Keyword::NoKeyword && w.quote_style.is_none() => {
+            return Ok(OneQuery::NotAQuery(text_kind(sql)));
+        }
+        _ => return Err(expected(&parser, "an SQL statement", sql)),
+    }
+    let query = parser.parse_query().map_err(|e| syntax_error(sql, e))?;
+    let mut ended = false;
+    while parser.consume_token(&Token::SemiColon) {
+        ended = true;
+    }
+    match parser.peek_token_ref().token {
+        Token::EOF => Ok(OneQuery::Query(query)),
+        _ if ended => {
+            Err(Error::InvalidSql("expected one statement, found more than one; send them one at a time".into()))
+        }
+        _ => Err(expected(&parser, "end of statement", sql)),
+    }
+}
+
+/// Parses `sql` as one expression (a condition such as `price > 10 AND genre = 'Jazz'`), with the same refusals
+/// and error shape as [`parse_one`].
+pub fn parse_expr(sql: &str, dialect: Dialect) -> Result<Expr> {
+    checked(sql)?;
+    let mut parser = Parser::new(parser_dialect(dialect)).try_with_sql(sql).map_err(|e| syntax_error(sql, e))?;
+    let expr = parser.parse_expr().map_err(|e| syntax_error(sql, e))?;
+    match parser.peek_token_ref().token {
+        Token::EOF => Ok(expr),
+        _ => Err(expected(&parser, "end of expression", sql)),
+    }
+}
+
+/// sqlparser's own `Expected: <what>, found: <next token>` error (with its position), as `invalid_sql`.
+fn expected(parser: &Parser<'_>, what: &str, sql: &str) -> Error {
+    match parser.expected::<()>(what, parser.peek_token()) {
+        Err(e) => syntax_error(sql, e),
+        Ok(()) => Error::Internal(format!("sqlparser found no error where it expected {what}")),
     }
 }
 
@@ -82,6 +153,11 @@ pub fn statement_kind(statement: &Statement, sql: &str) -> String {
         Statement::Merge(_) => return "MERGE".into(),
         _ => {}
     }
+    text_kind(sql)
+}
+
+/// A statement's kind read from its first words (comments skipped): `INSERT`, `CREATE TABLE`, `EXPLAIN`...
+pub fn text_kind(sql: &str) -> String {
     let mut words = Vec::new();
     for line in sql.lines() {
         let line = line.split("--").next().unwrap_or("");

@@ -58,3 +58,51 @@ fn snippets_follow_the_source_and_balance_parentheses() {
     let unicode = Source::new("SELECT 'é' = ñ");
     assert_eq!(unicode.snippet(span(1, 8, 1, 15), 100).as_deref(), Some("'é' = ñ"));
 }
+
+#[test]
+fn the_query_grammar_reads_queries_as_the_statement_grammar_does() {
+    let queries = [
+        "SELECT a, count(*) FROM t WHERE b > 1 GROUP BY a ORDER BY 2 DESC LIMIT 5;",
+        "WITH x AS (SELECT 1 AS a) SELECT * FROM x",
+        "(SELECT 1) UNION ALL (SELECT 2)",
+        "VALUES (1, 'a'), (2, 'b')",
+        "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE u.x = t.x)",
+    ];
+    for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql] {
+        for sql in queries {
+            let Ok(OneQuery::Query(query)) = parse_query(sql, dialect) else { panic!("{sql} is a query") };
+            assert_eq!(Statement::Query(query), parse_one(sql, dialect).expect("parses"), "{sql} in {dialect:?}");
+        }
+    }
+}
+
+#[test]
+fn the_query_grammar_names_other_statements_and_keeps_the_error_shape() {
+    let kind = |sql| match parse_query(sql, Dialect::Postgres) {
+        Ok(OneQuery::NotAQuery(kind)) => kind,
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(kind("INSERT INTO t VALUES (1)"), "INSERT");
+    assert_eq!(kind("-- note\ncreate table t (a int)"), "CREATE TABLE");
+    assert_eq!(kind("EXPLAIN SELECT 1"), "EXPLAIN");
+    // A misspelt keyword is a syntax error, not a statement of another kind.
+    let err = parse_query("SELEC * FROM t", Dialect::Postgres).expect_err("typo");
+    assert!(err.to_string().starts_with("SQL syntax error at line 1, column 1: Expected: an SQL statement"), "{err}");
+    assert_eq!(parse_query("42", Dialect::Sqlite).expect_err("a number").code(), "invalid_sql");
+    let err = parse_query("SELECT 1 FROM t x y", Dialect::Postgres).expect_err("trailing words");
+    assert!(err.to_string().starts_with("SQL syntax error at line 1, column 19: Expected: end of statement"), "{err}");
+    let err = parse_query("SELECT 1; SELECT 2", Dialect::Postgres).expect_err("two");
+    assert!(err.to_string().contains("expected one statement"), "{err}");
+    assert_eq!(parse_query(" ;; ", Dialect::Postgres).expect_err("none").code(), "invalid_sql");
+    assert_eq!(parse_query("", Dialect::Postgres).expect_err("empty").code(), "missing_sql");
+    let err = parse_query("SELECT * FROM", Dialect::Sqlite).expect_err("cut short");
+    assert!(err.to_string().starts_with("SQL syntax error at line 1, column 14"), "{err}");
+}
+
+#[test]
+fn conditions_parse_as_one_expression() {
+    assert!(matches!(parse_expr("a > 1 AND b = 'x'", Dialect::Postgres), Ok(Expr::BinaryOp { .. })));
+    let err = parse_expr("a > 1 b", Dialect::Postgres).expect_err("trailing word");
+    assert!(err.to_string().contains("Expected: end of expression"), "{err}");
+    assert_eq!(parse_expr("", Dialect::Postgres).expect_err("empty").code(), "missing_sql");
+}

@@ -195,7 +195,7 @@ pub(super) async fn exact_columns(
 pub(super) fn as_f64(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => crate::number::parse_f64(s.trim()),
         _ => None,
     }
 }

@@ -185,13 +185,20 @@ impl<'a> Estimator<'a> {
         if total > 0.0 { (plan.joined / total).clamp(0.0, 1.0) } else { 0.0 }
     }
 
+    /// [`Estimator::selectivity`] of a condition given as SQL text in `dialect` (`invalid_sql` when it does not
+    /// parse as one expression).
+    pub fn condition_selectivity(&self, condition: &str, scope: &Scope, dialect: Dialect) -> Result<f64> {
+        Ok(self.selectivity(&crate::sql::parse_expr(condition, dialect)?, scope))
+    }
+
     /// [`Estimator::estimate_select`] for a statement already parsed.
     pub fn estimate_query(&self, query: &Query) -> Result<Estimate> {
         select::estimate_query(self, query)
     }
 
     /// Rows and output of a single-block SELECT (FROM with joins, WHERE, GROUP BY, HAVING, DISTINCT, LIMIT;
-    /// subqueries in FROM and WITH are estimated as tables without statistics).
+    /// subqueries in FROM and WITH are estimated as tables without statistics). Read with
+    /// [`crate::sql::parse_query`]: a statement that is not a query is `invalid_sql`.
     pub fn estimate_select(&self, sql: &str, dialect: Dialect) -> Result<Estimate> {
         select::estimate(self, sql, dialect)
     }

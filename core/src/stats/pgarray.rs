@@ -110,7 +110,7 @@ fn number(text: &str) -> Option<StatValue> {
     if let Ok(i) = text.trim().parse::<i64>() {
         return Some(i.into());
     }
-    text.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+    crate::number::parse_f64(text.trim()).and_then(serde_json::Number::from_f64).map(Value::Number)
 }
 
 /// An array literal as typed values (NULL elements as JSON null); empty when `text` is absent or malformed.
@@ -122,5 +122,5 @@ pub fn values(text: Option<&str>, class: TypeClass) -> Vec<StatValue> {
 /// An array literal of numbers (`most_common_freqs`); non-numbers become 0.
 pub fn numbers(text: Option<&str>) -> Vec<f64> {
     let elements = text.and_then(parse).unwrap_or_default();
-    elements.into_iter().map(|e| e.and_then(|t| t.trim().parse().ok()).unwrap_or(0.0)).collect()
+    elements.into_iter().map(|e| e.and_then(|t| crate::number::parse_f64(t.trim())).unwrap_or(0.0)).collect()
 }

@@ -174,7 +174,11 @@ pub fn column_stats(column: &str, values: &[StatValue], rows: f64, buckets: usiz
         tracked.retain(|(_, c, _)| *c as f64 >= min_count);
     }
     tracked.truncate(buckets);
-    let mcv: BTreeSet<&Key> = tracked.iter().map(|(k, _, _)| *k).collect();
+    // Inserted one by one: collecting into a BTreeSet sorts with std's sort (see `crate::order`).
+    let mut mcv: BTreeSet<&Key> = BTreeSet::new();
+    for (key, _, _) in &tracked {
+        mcv.insert(*key);
+    }
     out.most_common_vals = tracked.iter().map(|(_, _, v)| (*v).clone()).collect();
     out.most_common_freqs = tracked.iter().map(|(_, c, _)| *c as f64 / n as f64).collect();
 

@@ -13,6 +13,8 @@ mod server;
 mod sql;
 mod stats;
 mod store;
+// The browser playground's static files, served at `/` by `serve` (docs/wasm.md).
+mod playground;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;

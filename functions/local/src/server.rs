@@ -1,11 +1,13 @@
 //! The local HTTP host: axum hands every request to the core's router unchanged.
 
 use crate::app::App;
+use crate::playground::Playground;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use nl2sql_core::Error;
 use nl2sql_core::api::{Request, Response};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,9 +16,21 @@ pub(crate) async fn serve(app: App, addr: SocketAddr) -> anyhow::Result<()> {
     check_binding(addr, app.config())?;
     let app = Arc::new(app);
     crate::stats::schedule(app.clone());
+    // The playground (docs/wasm.md): `NL2SQL_PLAYGROUND_DIR`, else the checkout's `wasm/`.
+    let playground = Arc::new(Playground::find(std::env::var_os("NL2SQL_PLAYGROUND_DIR").map(PathBuf::from)));
+    match playground.as_ref() {
+        Some(p) if p.has_package() => tracing::info!(dir = %p.root().display(), "serving the playground at /"),
+        Some(p) => tracing::warn!(dir = %p.root().display(), "the playground's package is not built (wasm/build.sh)"),
+        None => tracing::info!("no playground directory (NL2SQL_PLAYGROUND_DIR): / is not served"),
+    }
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let app = app.clone();
-        async move { dispatch(&app, req).await }
+        let (app, playground) = (app.clone(), playground.clone());
+        async move {
+            match static_file(playground.as_ref().as_ref(), &req) {
+                Some(response) => response,
+                None => dispatch(&app, req).await,
+            }
+        }
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "nl2sql listening");
@@ -70,6 +84,20 @@ async fn dispatch(app: &App, req: axum::extract::Request) -> axum::response::Res
         "request"
     );
     into_axum(response)
+}
+
+/// A playground file for a GET or HEAD, when the path names one (the API never does).
+fn static_file(playground: Option<&Playground>, req: &axum::extract::Request) -> Option<axum::response::Response> {
+    let method = req.method();
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return None;
+    }
+    let (bytes, content_type) = playground?.file(req.uri().path())?;
+    let mut response = axum::response::Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Some(response)
 }
 
 fn into_axum(response: Response) -> axum::response::Response {

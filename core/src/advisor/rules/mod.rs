@@ -121,7 +121,12 @@ impl Findings {
 
     /// Findings counted but not reported, per code.
     pub(super) fn omitted(&self) -> std::collections::BTreeMap<String, usize> {
-        self.seen.iter().filter(|(_, n)| *n > MAX_PER_CODE).map(|(c, n)| ((*c).to_owned(), n - MAX_PER_CODE)).collect()
+        // Inserted one by one: collecting into a BTreeMap sorts with std's sort (see `crate::order`).
+        let mut omitted = std::collections::BTreeMap::new();
+        for (code, n) in self.seen.iter().filter(|(_, n)| *n > MAX_PER_CODE) {
+            omitted.insert((*code).to_owned(), n - MAX_PER_CODE);
+        }
+        omitted
     }
 }
 

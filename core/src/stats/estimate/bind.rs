@@ -107,12 +107,18 @@ impl Bound<'_> {
                 None if matches!(expr, Expr::IsNull(_)) => self.opaque(expr, DEFAULT_UNK_SEL),
                 None => self.opaque(expr, 1.0 - DEFAULT_UNK_SEL),
             },
-            Expr::IsTrue(inner) | Expr::IsFalse(inner) => match self.column(inner) {
-                Some(col) => Pred::Cmp(col, Op::Eq, Value::Bool(matches!(expr, Expr::IsTrue(_)))),
-                None => self.opaque(expr, 0.5),
-            },
-            Expr::IsNotTrue(inner) => Pred::Not(Box::new(self.predicate(&Expr::IsTrue(inner.clone())))),
-            Expr::IsNotFalse(inner) => Pred::Not(Box::new(self.predicate(&Expr::IsFalse(inner.clone())))),
+            Expr::IsTrue(inner) | Expr::IsFalse(inner) | Expr::IsNotTrue(inner) | Expr::IsNotFalse(inner) => {
+                // `x IS NOT TRUE` is `NOT (x IS TRUE)` (NULLs included); the opaque form reads the same columns.
+                let value = matches!(expr, Expr::IsTrue(_) | Expr::IsNotTrue(_));
+                let test = match self.column(inner) {
+                    Some(col) => Pred::Cmp(col, Op::Eq, Value::Bool(value)),
+                    None => self.opaque(expr, 0.5),
+                };
+                match expr {
+                    Expr::IsNotTrue(_) | Expr::IsNotFalse(_) => Pred::Not(Box::new(test)),
+                    _ => test,
+                }
+            }
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) => match self.column(expr) {
                 // A boolean column used as a condition.
                 Some(col) => Pred::Cmp(col, Op::Eq, Value::Bool(true)),
@@ -283,5 +289,5 @@ fn number(text: &str) -> Option<Value> {
     if let Ok(i) = text.parse::<i64>() {
         return Some(Value::from(i));
     }
-    text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+    crate::number::parse_f64(text).and_then(serde_json::Number::from_f64).map(Value::Number)
 }

@@ -38,12 +38,12 @@ impl<'a> Estimator<'a> {
             && s.complete
             && filters.iter().all(|f| s.evaluable(f))
         {
-            let keys: BTreeSet<Vec<Option<Key>>> = s
-                .rows
-                .iter()
-                .filter(|row| s.passes(filters, row))
-                .map(|row| idx.iter().map(|i| row.get(*i).and_then(Key::of)).collect())
-                .collect();
+            // Inserted one by one: collecting into a BTreeSet sorts with std's sort, compiled once per element
+            // type (see `crate::order`).
+            let mut keys: BTreeSet<Vec<Option<Key>>> = BTreeSet::new();
+            for row in s.rows.iter().filter(|row| s.passes(filters, row)) {
+                keys.insert(idx.iter().map(|i| row.get(*i).and_then(Key::of)).collect());
+            }
             return (keys.len() as f64).max(1.0);
         }
         let total = r.rows.max(1.0);

@@ -9,11 +9,8 @@ use crate::catalog::Dialect;
 use crate::error::{Error, Result};
 use sqlparser::ast::{
     Distinct, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, JoinConstraint, JoinOperator,
-    LimitClause, Query, Select, SelectItem, SetExpr, SetOperator, Statement, TableFactor, TableWithJoins,
-    Value as Literal,
+    LimitClause, Query, Select, SelectItem, SetExpr, SetOperator, TableFactor, TableWithJoins, Value as Literal,
 };
-use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
 /// Functions that aggregate rows (an aggregate without GROUP BY returns one row).
@@ -41,15 +38,11 @@ const AGGREGATES: &[&str] = &[
 type Ctes = BTreeMap<String, f64>;
 
 pub(super) fn estimate(est: &Estimator<'_>, sql: &str, dialect: Dialect) -> Result<Estimate> {
-    let statements = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-        Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
-    }
-    .map_err(|e| Error::InvalidSql(format!("the statement to estimate does not parse: {e}")))?;
-    match statements.as_slice() {
-        [Statement::Query(query)] => est.query(query, &Ctes::new()),
-        _ => Err(Error::InvalidSql("only a single SELECT statement can be estimated".into())),
+    match crate::sql::parse_query(sql, dialect)? {
+        crate::sql::OneQuery::Query(query) => est.query(&query, &Ctes::new()),
+        crate::sql::OneQuery::NotAQuery(kind) => {
+            Err(Error::InvalidSql(format!("only a query can be estimated, not {kind}")))
+        }
     }
 }
 
@@ -106,7 +99,7 @@ impl<'a> Estimator<'a> {
         }
         let bound = Bound { rels: from.rels };
         let mut clauses: Vec<Pred> = from.using.iter().flat_map(|(rel, names)| using(&bound, *rel, names)).collect();
-        for expr in from.on.iter().chain(&select.selection) {
+        for expr in from.on.iter().copied().chain(&select.selection) {
             clauses.extend(bound.predicate(expr).conjuncts());
         }
         let order: Vec<usize> = (0..bound.rels.len()).collect();
@@ -150,13 +143,19 @@ impl<'a> Estimator<'a> {
     }
 
     /// Adds a FROM item (a table and the tables joined to it) to `from`.
-    fn add_from_item(&self, item: &TableWithJoins, ctes: &Ctes, kind: JoinKind, from: &mut From<'a>) -> Result<()> {
+    fn add_from_item<'q>(
+        &self,
+        item: &'q TableWithJoins,
+        ctes: &Ctes,
+        kind: JoinKind,
+        from: &mut From<'a, 'q>,
+    ) -> Result<()> {
         self.add_factor(&item.relation, ctes, kind, from)?;
         for join in &item.joins {
             let (kind, constraint) = join_kind(&join.join_operator);
             self.add_factor(&join.relation, ctes, kind, from)?;
             match constraint {
-                Some(JoinConstraint::On(expr)) => from.on.push(expr.clone()),
+                Some(JoinConstraint::On(expr)) => from.on.push(expr),
                 Some(JoinConstraint::Using(names)) => {
                     let names = names.iter().filter_map(|n| n.0.last()?.as_ident().map(|i| i.value.clone()));
                     from.using.push((from.rels.len() - 1, names.collect()));
@@ -167,7 +166,13 @@ impl<'a> Estimator<'a> {
         Ok(())
     }
 
-    fn add_factor(&self, factor: &TableFactor, ctes: &Ctes, kind: JoinKind, from: &mut From<'a>) -> Result<()> {
+    fn add_factor<'q>(
+        &self,
+        factor: &'q TableFactor,
+        ctes: &Ctes,
+        kind: JoinKind,
+        from: &mut From<'a, 'q>,
+    ) -> Result<()> {
         let alias_of = |alias: &Option<sqlparser::ast::TableAlias>| alias.as_ref().map(|a| a.name.value.clone());
         let rel = match factor {
             TableFactor::Table { name, alias, args: None, .. } => {
@@ -200,10 +205,10 @@ impl<'a> Estimator<'a> {
 
 /// The tables of FROM, how each joins the ones before it, and the join conditions.
 #[derive(Default)]
-struct From<'a> {
+struct From<'a, 'q> {
     rels: Vec<Rel<'a>>,
     kinds: Vec<JoinKind>,
-    on: Vec<Expr>,
+    on: Vec<&'q Expr>,
     /// `JOIN ... USING (names)`: the joined table's position and the column names.
     using: Vec<(usize, Vec<String>)>,
 }

@@ -5,6 +5,7 @@
 //! (`price > '5'`), so comparisons coerce: text that reads as a number compares as one against a number, two
 //! ISO dates or timestamps compare as instants, anything else compares as text, bytewise (the `C` collation).
 
+use crate::number::parse_f64;
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -18,9 +19,9 @@ pub(super) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
             Some(if matches!(a, Value::Bool(_)) { ordering } else { ordering.reverse() })
         }
         (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
-        (Value::Number(x), Value::String(s)) => match s.trim().parse::<f64>() {
-            Ok(y) => x.as_f64()?.partial_cmp(&y),
-            Err(_) => Some(x.to_string().as_str().cmp(s.as_str())),
+        (Value::Number(x), Value::String(s)) => match parse_f64(s.trim()) {
+            Some(y) => x.as_f64()?.partial_cmp(&y),
+            None => Some(x.to_string().as_str().cmp(s.as_str())),
         },
         (Value::String(_), Value::Number(_)) => compare(b, a).map(Ordering::reverse),
         (Value::String(x), Value::String(y)) => match (instant(x), instant(y)) {
@@ -84,8 +85,8 @@ pub(super) fn instant(text: &str) -> Option<f64> {
     let offset = rest[split..].trim();
     if let Some(sign) = offset.chars().next().filter(|c| *c == '+' || *c == '-') {
         let parts: Vec<&str> = offset[1..].split(':').collect();
-        let hours: f64 = parts.first().and_then(|h| h.get(..2)).and_then(|h| h.parse().ok()).unwrap_or(0.0);
-        let minutes: f64 = parts.get(1).and_then(|m| m.parse().ok()).unwrap_or(0.0);
+        let hours = parts.first().and_then(|h| h.get(..2)).and_then(parse_f64).unwrap_or(0.0);
+        let minutes = parts.get(1).and_then(|m| parse_f64(m)).unwrap_or(0.0);
         let shift = hours * 3600.0 + minutes * 60.0;
         seconds += if sign == '+' { -shift } else { shift };
     }
@@ -95,9 +96,9 @@ pub(super) fn instant(text: &str) -> Option<f64> {
 /// Seconds since midnight of `hh:mm[:ss[.fff]]`.
 fn time_of_day(text: &str) -> Option<f64> {
     let mut parts = text.trim().split(':');
-    let hours: f64 = parts.next()?.parse().ok()?;
-    let minutes: f64 = parts.next()?.parse().ok()?;
-    let seconds: f64 = parts.next().map_or(Some(0.0), |s| s.parse().ok())?;
+    let hours = parse_f64(parts.next()?)?;
+    let minutes = parse_f64(parts.next()?)?;
+    let seconds = parts.next().map_or(Some(0.0), parse_f64)?;
     (parts.next().is_none() && (0.0..=24.0).contains(&hours)).then_some(hours * 3600.0 + minutes * 60.0 + seconds)
 }
 
@@ -117,7 +118,7 @@ pub(super) fn scalar(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::String(s) => s.trim().parse().ok().or_else(|| instant(s)),
+        Value::String(s) => parse_f64(s.trim()).or_else(|| instant(s)),
         _ => None,
     }
 }
