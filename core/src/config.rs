@@ -92,6 +92,20 @@ section!(
         metadata: Metadata = Metadata::default(),
         /// `[nl2sql.refresh_manager]`.
         refresh_manager: RefreshManager = RefreshManager::default(),
+        /// `[nl2sql.circuit_breaker]`.
+        circuit_breaker: CircuitBreaker = CircuitBreaker::default(),
+    }
+);
+
+section!(
+    /// `[nl2sql.circuit_breaker]`: skipping a failing LLM provider for a while.
+    CircuitBreaker {
+        /// Consecutive transient failures (5xx, 429, timeouts, malformed answers) that open a provider's circuit.
+        failure_threshold: u32 = 5,
+        /// Seconds an open circuit skips the provider before trial calls.
+        reset_timeout_secs: u64 = 60,
+        /// Trial calls let through while half-open.
+        half_open_max_calls: u32 = 3,
     }
 );
 
@@ -236,6 +250,10 @@ section!(
         temperature: f64 = 0.0,
         /// Completion tokens at most.
         max_tokens: u32 = 2000,
+        /// Price of 1,000 prompt tokens (for the `cost` of a response).
+        input_cost_per_1k_tokens: f64 = 0.0,
+        /// Price of 1,000 completion tokens.
+        output_cost_per_1k_tokens: f64 = 0.0,
     }
 );
 

@@ -20,6 +20,7 @@ pub mod diff;
 pub mod error;
 pub mod introspect;
 pub mod linker;
+pub mod llm;
 pub mod memory;
 pub mod offline;
 pub mod order;
