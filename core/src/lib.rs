@@ -22,6 +22,7 @@ pub mod introspect;
 pub mod linker;
 pub mod llm;
 pub mod memory;
+pub mod metrics;
 pub mod offline;
 pub mod order;
 pub mod ports;

@@ -121,6 +121,11 @@ pub async fn phases(ports: &Ports<'_>) -> Vec<(String, Phase)> {
 }
 
 async fn save(ports: &Ports<'_>, provider: &str, circuit: &Circuit, before: &Circuit) {
+    crate::metrics::set(
+        "nl2sql_llm_circuit_breaker_state",
+        &[("provider", provider)],
+        f64::from(circuit.phase.gauge()),
+    );
     if circuit != before {
         let value = serde_json::to_string(circuit).unwrap_or_default();
         // Last write wins: a lost update only delays a transition by one call.
@@ -192,6 +197,21 @@ pub async fn call(
             Err(e) => Err(Failure::Transport(e.to_string())),
         };
         let took = u64::try_from(ports.clock.now_ms() - now).unwrap_or(0);
+        let status = if result.is_ok() { "success" } else { "error" };
+        crate::metrics::add("nl2sql_llm_requests_total", &[("provider", name), ("status", status)], 1.0);
+        crate::metrics::observe("nl2sql_llm_request_duration_seconds", &[("provider", name)], took as f64 / 1000.0);
+        if let Ok(answer) = &result {
+            crate::metrics::add(
+                "nl2sql_llm_tokens_used_total",
+                &[("provider", name), ("type", "input")],
+                answer.input_tokens as f64,
+            );
+            crate::metrics::add(
+                "nl2sql_llm_tokens_used_total",
+                &[("provider", name), ("type", "output")],
+                answer.output_tokens as f64,
+            );
+        }
         let (mut state, _) = circuit(ports, name).await;
         let before = state;
         match result {
