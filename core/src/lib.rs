@@ -9,6 +9,7 @@
 
 pub mod advisor;
 pub mod api;
+pub mod cache;
 pub mod catalog;
 pub mod compat;
 pub mod config;
