@@ -137,10 +137,10 @@ pub async fn lookup(
 ) -> Result<Option<Hit>> {
     let normalized = normalize(question);
     let pk = scope.pk();
-    if let Some(item) = ports.store.get(&pk, &format!("cache#{}", scope.exact_key(&normalized))).await? {
-        if let Ok(answer) = serde_json::from_str(&item.value) {
-            return Ok(Some(Hit { layer: "exact", answer, similarity: 1.0 }));
-        }
+    if let Some(item) = ports.store.get(&pk, &format!("cache#{}", scope.exact_key(&normalized))).await?
+        && let Ok(answer) = serde_json::from_str(&item.value)
+    {
+        return Ok(Some(Hit { layer: "exact", answer, similarity: 1.0 }));
     }
     let Some(threshold) = threshold else { return Ok(None) };
     let Some(item) = ports.store.get(&pk, "cache#~semantic").await? else { return Ok(None) };
