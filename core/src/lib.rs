@@ -28,6 +28,7 @@ pub mod offline;
 pub mod order;
 pub mod ports;
 pub mod router;
+pub mod session;
 pub mod skeleton;
 pub mod spider;
 pub mod sql;
