@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod advisor;
+pub mod agentic;
 pub mod api;
 pub mod cache;
 pub mod catalog;
