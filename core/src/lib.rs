@@ -20,6 +20,7 @@ pub mod databases;
 pub mod ddl;
 pub mod diff;
 pub mod error;
+pub mod golden;
 pub mod introspect;
 pub mod linker;
 pub mod llm;

@@ -5,6 +5,7 @@
 
 pub mod circuit;
 pub mod extract;
+pub mod prompt;
 pub mod wire;
 
 use crate::Config;
