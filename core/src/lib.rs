@@ -21,6 +21,7 @@ pub mod ddl;
 pub mod diff;
 pub mod error;
 pub mod golden;
+pub mod guard;
 pub mod introspect;
 pub mod linker;
 pub mod llm;

@@ -18,6 +18,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/nl2sql/translate"),
     ("POST", "/api/nl2sql/advisor/analyze"),
     ("POST", "/api/nl2sql/advisor/recommend-indexes"),
+    ("POST", "/api/nl2sql/guard"),
     ("GET", "/api/nl2sql/databases"),
     ("GET", "/api/nl2sql/databases/{}"),
     ("PUT", "/api/nl2sql/databases/{}"),
@@ -61,6 +62,7 @@ async fn route(req: &Request, ports: &Ports<'_>) -> Result<Response> {
         }
         ("POST", "/api/nl2sql/advisor/analyze") => crate::advisor::api::analyze(req, ports, tenant).await,
         ("POST", "/api/nl2sql/advisor/recommend-indexes") => crate::advisor::api::recommend(req, ports, tenant).await,
+        ("POST", "/api/nl2sql/guard") => crate::guard::api::guard(req, ports, tenant).await,
         ("GET", "/api/nl2sql/databases") => {
             Ok(Response::json(200, &json!({"databases": databases::list(ports, tenant).await?})))
         }

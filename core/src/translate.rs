@@ -1,4 +1,4 @@
-//! The translate use case: question in, bounded SQL out, optionally executed read-only.
+//! The translate use case: question in, bounded SQL out (through the SQL guard), optionally executed read-only.
 
 use crate::Config;
 use crate::api::{Tokens, TranslateRequest, TranslateResponse};
@@ -52,6 +52,9 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
         }
         Err(e) => return Err(e),
     };
+    // Nothing leaves unguarded: the guard's rendering is what is advised on, executed and returned.
+    let guard = crate::guard::Settings::from_config(ports.config);
+    let sql = crate::guard::check(&translation.sql, schema.catalog.dialect, &schema.catalog, &guard)?.sql;
     // Stale statistics of the tables a query reads gain refresh priority; never a reason to fail the answer.
     let _ = crate::stats::refresh::touch(ports, tenant, &request.database, &translation.tables).await;
     let advisor = if config.advisor.enabled {
@@ -60,7 +63,7 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
             database: Some((record.name.clone(), schema.catalog.clone())),
         };
         // The advice is part of the answer, never a reason to fail it.
-        crate::advisor::api::analyze_sql(ports, tenant, &target, &translation.sql).await.ok()
+        crate::advisor::api::analyze_sql(ports, tenant, &target, &sql).await.ok()
     } else {
         None
     };
@@ -70,12 +73,12 @@ pub async fn translate(ports: &Ports<'_>, tenant: &str, request: &TranslateReque
         })?;
         let options =
             QueryOptions { max_rows: config.max_result_rows, timeout_ms: config.query_timeout.saturating_mul(1000) };
-        Some(ports.sql.query(connection, &translation.sql, options).await?)
+        Some(ports.sql.query(connection, &sql, options).await?)
     } else {
         None
     };
     Ok(TranslateResponse {
-        sql: translation.sql,
+        sql,
         explanation: translation.explanation,
         confidence: translation.confidence,
         tables: translation.tables,

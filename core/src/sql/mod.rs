@@ -147,8 +147,8 @@ fn end_of(sql: &str) -> Position {
 }
 
 /// Where a chain of binary operators passes [`MAX_EXPRESSION_DEPTH`], judged on the raw text in one pass
-/// (quoted text and comments skipped): each `AND`, `OR`, arithmetic or comparison operator or `||` adds a level to the
-/// left-deep tree the parser builds, a parenthesis starts a new chain (parentheses themselves are bounded by the
+/// (quoted text and comments skipped): each `AND`, `OR`, `IS`, `::`, `COLLATE`, arithmetic, comparison or other
+/// operator (see [`OPERATOR_WORDS`]) adds a level to the left-deep tree the parser builds, a parenthesis starts a new chain (parentheses themselves are bounded by the
 /// parser's recursion limit) and a comma ends one. Deliberately rough: it only has to stop texts that would nest
 /// thousands of levels deep.
 fn too_deep(sql: &str) -> Option<Position> {
@@ -183,15 +183,18 @@ fn too_deep(sql: &str) -> Option<Position> {
                 outer_sum -= chain;
             }
             b',' | b';' => chain = 0,
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'=' | b'<' | b'>' => chain += 1,
-            b'|' if next == Some(b'|') => {
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'=' | b'<' | b'>' | b'~' | b'&' | b'^' | b'!' | b'@' | b'#' | b'?'
+            | b'[' => chain += 1,
+            // `::` (a cast) and `||`: one operator.
+            b'|' | b':' => {
                 chain += 1;
-                step = 2;
+                step = if next == Some(b) { 2 } else { 1 };
             }
-            b'a' | b'A' | b'o' | b'O' if i == 0 || !is_word(bytes[i - 1]) => {
+            b if b.is_ascii_alphabetic() && (i == 0 || !is_word(bytes[i - 1])) => {
                 let len = bytes[i..].iter().take_while(|c| is_word(**c)).count();
                 let word = &sql[i..i + len];
-                if word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or") {
+                // Infix and postfix keywords: the parser builds their chains in a loop (`x IS NULL IS NULL ...`).
+                if OPERATOR_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
                     chain += 1;
                 }
                 step = len.max(1);
@@ -208,6 +211,12 @@ fn too_deep(sql: &str) -> Option<Position> {
     }
     None
 }
+
+/// Keywords that extend an operator chain (see [`too_deep`]).
+const OPERATOR_WORDS: &[&str] = &[
+    "and", "or", "xor", "is", "isnull", "notnull", "collate", "like", "ilike", "glob", "regexp", "rlike", "match",
+    "in", "between", "similar", "escape", "at", "overlaps", "div", "mod",
+];
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
