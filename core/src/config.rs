@@ -82,6 +82,12 @@ section!(
         max_result_rows: usize = 1000,
         /// Tokens the linked skeleton of a question may use.
         skeleton_token_budget: usize = 2000,
+        /// Answers a model may give for one question (the first plus corrections) before the next provider.
+        max_correction_attempts: u32 = 3,
+        /// `[nl2sql.cache]`.
+        cache: Cache = Cache::default(),
+        /// `[nl2sql.session]`.
+        session: Session = Session::default(),
         /// `[nl2sql.agentic]`.
         agentic: Agentic = Agentic::default(),
         /// `[nl2sql.advisor]`.
@@ -94,6 +100,28 @@ section!(
         refresh_manager: RefreshManager = RefreshManager::default(),
         /// `[nl2sql.circuit_breaker]`.
         circuit_breaker: CircuitBreaker = CircuitBreaker::default(),
+    }
+);
+
+section!(
+    /// `[nl2sql.cache]`: the translation caches (`cache_ttl` in `[nl2sql]` is their lifetime).
+    Cache {
+        /// Whether answers are cached at all.
+        enabled: bool = true,
+        /// Whether paraphrases may hit (the semantic layer).
+        semantic: bool = true,
+        /// Cosine similarity at or above which a paraphrase is a semantic hit.
+        similarity_threshold: f64 = 0.85,
+    }
+);
+
+section!(
+    /// `[nl2sql.session]`: conversations.
+    Session {
+        /// Turns kept per session.
+        max_turns: usize = 5,
+        /// Minutes a session lives after its last turn.
+        session_timeout_minutes: u64 = 30,
     }
 );
 

@@ -36,7 +36,7 @@ pub struct Prompt<'a> {
 }
 
 /// One try at one provider, as the response reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Attempt {
     /// Provider name.
     pub provider: String,
