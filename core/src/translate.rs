@@ -205,8 +205,9 @@ fn failed(attempts: &[Attempt]) -> Error {
         .map(|(i, a)| format!("{}. {} {}: {}", i + 1, a.provider, a.outcome, a.detail))
         .collect();
     let listed = listed.join("; ");
-    if attempts.iter().any(|a| a.outcome == "invalid") {
-        Error::Untranslatable(format!("no answer passed validation after {} attempts: {listed}", attempts.len()))
+    let rejected = attempts.iter().filter(|a| a.outcome == "invalid").count();
+    if rejected > 0 {
+        Error::Untranslatable(format!("no answer passed validation ({rejected} answers rejected): {listed}"))
     } else {
         Error::Provider(format!("no provider answered ({} attempts): {listed}", attempts.len()))
     }

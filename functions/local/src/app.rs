@@ -5,8 +5,9 @@ use crate::sql::{DEMO, LocalSql};
 use crate::store::FileStore;
 use anyhow::Context;
 use nl2sql_core::api::RegisterRequest;
-use nl2sql_core::ports::{Clock, NoHttp, Ports};
+use nl2sql_core::ports::{Clock, Ports};
 use nl2sql_core::{Config, databases, router::DEFAULT_TENANT};
+use nl2sql_http_reqwest::ReqwestHttp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ pub(crate) struct App {
     store: FileStore,
     clock: Arc<SystemClock>,
     sql: LocalSql,
+    http: ReqwestHttp,
     started_at_ms: i64,
 }
 
@@ -30,7 +32,14 @@ impl App {
         let store = FileStore::open(&data_dir.join("store.sqlite"), clock.clone())
             .with_context(|| format!("opening the store in {}", data_dir.display()))?;
         let demo_path = install_demo(data_dir)?;
-        let app = Self { config, store, started_at_ms: clock.now_ms(), clock, sql: LocalSql::new(demo_path) };
+        let app = Self {
+            config,
+            store,
+            started_at_ms: clock.now_ms(),
+            clock,
+            sql: LocalSql::new(demo_path),
+            http: ReqwestHttp::default(),
+        };
         let ports = app.ports();
         if databases::record(&ports, DEFAULT_TENANT, DEMO).await?.is_none() {
             let request = RegisterRequest { dialect: "sqlite".into(), connection: Some(DEMO.into()), ddl: None };
@@ -45,7 +54,7 @@ impl App {
         Ports {
             config: &self.config,
             store: &self.store,
-            http: &NoHttp,
+            http: &self.http,
             clock: self.clock.as_ref(),
             sql: &self.sql,
             started_at_ms: self.started_at_ms,
