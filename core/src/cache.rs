@@ -3,12 +3,13 @@
 //! embedding against earlier ones, a hit at or above `similarity_threshold`). A hit never calls a provider. The
 //! fingerprint is part of both keys, so a schema change makes every earlier entry miss.
 //!
-//! Store items (partition `<tenant>#<database>`): `cache#<sha256>` holds one answer with the `cache_ttl`
-//! expiry; `cache#~semantic` holds the semantic index — the latest [`SEMANTIC_ENTRIES`] questions' vectors and
+//! Store items ([`crate::keys`], kind `cache` in the database's partition): `<sha256>` holds one answer with
+//! the `cache_ttl` expiry; `~semantic` holds the semantic index — the latest [`SEMANTIC_ENTRIES`] questions' vectors and
 //! their exact keys, also with the TTL. Embeddings come from [`embed`], a local hashed n-gram vectoriser
 //! (no provider call, deterministic, the same on every host).
 
 use crate::error::Result;
+use crate::keys;
 use crate::ports::{Ports, Precondition};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,6 +17,8 @@ use sha2::{Digest, Sha256};
 
 /// Dimensions of [`embed`]'s vectors.
 pub const DIMENSIONS: usize = 128;
+/// The semantic index's id among the cache items (exact keys are hex, so it cannot collide).
+const SEMANTIC_INDEX: &str = "~semantic";
 /// Questions the semantic index keeps per database (the oldest go first).
 pub const SEMANTIC_ENTRIES: usize = 200;
 
@@ -45,8 +48,8 @@ pub struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn pk(&self) -> String {
-        format!("{}#{}", self.tenant, self.database)
+    fn key(&self, id: &str) -> (String, String) {
+        keys::key(self.tenant, keys::Scope::Database(self.database), keys::Kind::Cache, id)
     }
 
     /// The exact layer's key of `normalized`.
@@ -136,14 +139,15 @@ pub async fn lookup(
     threshold: Option<f32>,
 ) -> Result<Option<Hit>> {
     let normalized = normalize(question);
-    let pk = scope.pk();
-    if let Some(item) = ports.store.get(&pk, &format!("cache#{}", scope.exact_key(&normalized))).await?
+    let (pk, sk) = scope.key(&scope.exact_key(&normalized));
+    if let Some(item) = ports.store.get(&pk, &sk).await?
         && let Ok(answer) = serde_json::from_str(&item.value)
     {
         return Ok(Some(Hit { layer: "exact", answer, similarity: 1.0 }));
     }
     let Some(threshold) = threshold else { return Ok(None) };
-    let Some(item) = ports.store.get(&pk, "cache#~semantic").await? else { return Ok(None) };
+    let (pk, index_sk) = scope.key(SEMANTIC_INDEX);
+    let Some(item) = ports.store.get(&pk, &index_sk).await? else { return Ok(None) };
     let index: SemanticIndex = serde_json::from_str(&item.value).unwrap_or_default();
     let vector = embed(question);
     let best = index
@@ -154,7 +158,8 @@ pub async fn lookup(
         .filter(|(s, _)| *s >= threshold)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let Some((similarity, entry)) = best else { return Ok(None) };
-    match ports.store.get(&pk, &format!("cache#{}", entry.key)).await? {
+    let (pk, sk) = scope.key(&entry.key);
+    match ports.store.get(&pk, &sk).await? {
         Some(item) => {
             Ok(serde_json::from_str(&item.value).ok().map(|answer| Hit { layer: "semantic", answer, similarity }))
         }
@@ -166,10 +171,11 @@ pub async fn lookup(
 pub async fn store(ports: &Ports<'_>, scope: &Scope<'_>, question: &str, answer: &Value, ttl_s: u64) -> Result<()> {
     let normalized = normalize(question);
     let key = scope.exact_key(&normalized);
-    let pk = scope.pk();
     let expires = ports.clock.now_ms() / 1000 + i64::try_from(ttl_s).unwrap_or(i64::MAX / 2);
-    ports.store.put(&pk, &format!("cache#{key}"), &answer.to_string(), Precondition::None, Some(expires)).await?;
-    let mut index: SemanticIndex = match ports.store.get(&pk, "cache#~semantic").await? {
+    let (pk, sk) = scope.key(&key);
+    ports.store.put(&pk, &sk, &answer.to_string(), Precondition::None, Some(expires)).await?;
+    let (pk, index_sk) = scope.key(SEMANTIC_INDEX);
+    let mut index: SemanticIndex = match ports.store.get(&pk, &index_sk).await? {
         Some(item) => serde_json::from_str(&item.value).unwrap_or_default(),
         None => SemanticIndex::default(),
     };
@@ -188,21 +194,8 @@ pub async fn store(ports: &Ports<'_>, scope: &Scope<'_>, question: &str, answer:
     }
     let text = serde_json::to_string(&index).unwrap_or_default();
     // Last write wins: two answers stored at once may drop one from the semantic index, never corrupt it.
-    ports.store.put(&pk, "cache#~semantic", &text, Precondition::None, Some(expires)).await?;
+    ports.store.put(&pk, &index_sk, &text, Precondition::None, Some(expires)).await?;
     Ok(())
-}
-
-/// Deletes every cache item of `tenant` in `databases` (for `/admin/cache/clear`); returns how many.
-pub async fn clear(ports: &Ports<'_>, tenant: &str, databases: &[String]) -> Result<usize> {
-    let mut removed = 0;
-    for database in databases {
-        let pk = format!("{tenant}#{database}");
-        for (sk, _) in ports.store.list(&pk, "cache#").await? {
-            ports.store.delete(&pk, &sk).await?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
 }
 
 #[cfg(test)]
@@ -256,9 +249,6 @@ mod tests {
 
         clock.advance(3_601_000);
         assert!(block_on(lookup(&ports, &scope("f1"), q, Some(0.85))).expect("lookup").is_none(), "expired");
-        block_on(store(&ports, &scope("f1"), q, &answer, 3600)).expect("store");
-        assert_eq!(block_on(clear(&ports, "t", &["music".to_owned()])).expect("clear"), 2);
-        assert!(block_on(lookup(&ports, &scope("f1"), q, Some(0.85))).expect("lookup").is_none(), "cleared");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Golden examples: question/SQL pairs a tenant vouches for (`POST /api/nl2sql/golden`), retrieved by
 //! similarity to a new question as few-shot examples for the model.
 //!
-//! Store items (partition `<tenant>#<database>`): `golden#<sha256 of the normalised question>`, one per
-//! example, so re-posting a question replaces its SQL.
+//! Store items ([`crate::keys`], kind `golden` in the database's partition): the SHA-256 of the normalised
+//! question, one per example, so re-posting a question replaces its SQL.
 
 use crate::cache::{embed, normalize, similarity};
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::order::LeanSort as _;
 use crate::ports::{Ports, Precondition};
 use serde::{Deserialize, Serialize};
@@ -20,9 +21,10 @@ pub struct Example {
     pub sql: String,
 }
 
-fn sk(question: &str) -> String {
+fn key(tenant: &str, database: &str, question: &str) -> (String, String) {
     let digest = Sha256::digest(normalize(question).as_bytes());
-    format!("golden#{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    let id: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    keys::key(tenant, keys::Scope::Database(database), keys::Kind::Golden, &id)
 }
 
 /// Stores `example` for `tenant`'s `database` (the caller has checked the SQL).
@@ -31,13 +33,15 @@ pub async fn add(ports: &Ports<'_>, tenant: &str, database: &str, example: &Exam
         return Err(Error::bad_request("invalid_golden", "a golden example needs a question and its sql"));
     }
     let value = serde_json::to_string(example).map_err(|e| Error::Internal(e.to_string()))?;
-    ports.store.put(&format!("{tenant}#{database}"), &sk(&example.question), &value, Precondition::None, None).await?;
+    let (pk, sk) = key(tenant, database, &example.question);
+    ports.store.put(&pk, &sk, &value, Precondition::None, None).await?;
     Ok(())
 }
 
 /// Every example of `tenant`'s `database`.
 pub async fn all(ports: &Ports<'_>, tenant: &str, database: &str) -> Result<Vec<Example>> {
-    let items = ports.store.list(&format!("{tenant}#{database}"), "golden#").await?;
+    let (pk, prefix) = keys::prefix(tenant, keys::Scope::Database(database), keys::Kind::Golden);
+    let items = ports.store.list(&pk, &prefix).await?;
     Ok(items.iter().filter_map(|(_, item)| serde_json::from_str(&item.value).ok()).collect())
 }
 

@@ -1,7 +1,7 @@
 //! Conversations: a `session_id` keeps the last turns (question, SQL, a short result summary) so a follow-up
 //! ("only for 2024", "now by country") is translated with the previous SQL in context.
 //!
-//! Store item (partition `<tenant>#<database>`, sort key `session#<id>`), expiring `session_timeout_minutes`
+//! Store item ([`crate::keys`]: kind `session` in the tenant's partition, id `<database>/<session id>`), expiring `session_timeout_minutes`
 //! after its last turn. Session ids are the client's: letters, digits, `-` and `_`, at most 64.
 
 use crate::error::{Error, Result};
@@ -35,8 +35,9 @@ pub fn checked_id(id: &str) -> Result<&str> {
     Ok(id)
 }
 
+/// Sessions are the tenant's own items ([`crate::keys`]), one per database and id.
 fn keys(tenant: &str, database: &str, id: &str) -> (String, String) {
-    (format!("{tenant}#{database}"), format!("session#{id}"))
+    crate::keys::key(tenant, crate::keys::Scope::Tenant, crate::keys::Kind::Session, &format!("{database}/{id}"))
 }
 
 /// The session's turns (empty when new or expired).

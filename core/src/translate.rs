@@ -68,6 +68,7 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
         Some(id) => session::load(ports, tenant, &request.database, id).await?,
         None => session::Session::default(),
     };
+    crate::limits::check_context(session::context(&conversation).len(), ports.config)?;
     let fingerprint = schema.catalog.fingerprint();
     let provider_key = provider_key(ports.config, &chain[0]);
     let scope = cache::Scope {
@@ -87,6 +88,8 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
             metrics::add("nl2sql_cache_hits", &[("layer", hit.layer)], 1.0);
             answer.cache = hit.layer.to_owned();
             answer.attempts.clear();
+            // The advice follows the current settings and statistics, not those of the cached answer.
+            answer.advisor = advise(ports, tenant, &record, &schema, &answer.sql).await;
             answer.rows = execute(ports, &record, request.execute, &answer.sql).await?;
             return Ok(answer);
         }
@@ -132,16 +135,7 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
         .unwrap_or_default();
     // Stale statistics of the tables a query reads gain refresh priority; never a reason to fail the answer.
     let _ = crate::stats::refresh::touch(ports, tenant, &request.database, &tables).await;
-    let advisor = if config.advisor.enabled {
-        let target = crate::advisor::api::Target {
-            dialect: schema.catalog.dialect,
-            database: Some((record.name.clone(), schema.catalog.clone())),
-        };
-        // The advice is part of the answer, never a reason to fail it.
-        crate::advisor::api::analyze_sql(ports, tenant, &target, &accepted.sql).await.ok()
-    } else {
-        None
-    };
+    let advisor = advise(ports, tenant, &record, &schema, &accepted.sql).await;
     let mut response = TranslateResponse {
         sql: accepted.sql,
         explanation: accepted.explanation,
@@ -169,6 +163,25 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
     }
     response.rows = execute(ports, &record, request.execute, &response.sql).await?;
     Ok(response)
+}
+
+/// The advisor's report on `sql` (none when `[nl2sql.advisor] enabled = false`): part of the answer, never a
+/// reason to fail it.
+async fn advise(
+    ports: &Ports<'_>,
+    tenant: &str,
+    record: &DatabaseRecord,
+    schema: &Schema,
+    sql: &str,
+) -> Option<crate::advisor::Report> {
+    if !ports.config.nl2sql.advisor.enabled {
+        return None;
+    }
+    let target = crate::advisor::api::Target {
+        dialect: schema.catalog.dialect,
+        database: Some((record.name.clone(), schema.catalog.clone())),
+    };
+    crate::advisor::api::analyze_sql(ports, tenant, &target, sql).await.ok()
 }
 
 /// `offline`, or `<provider>/<model>`: what a cached answer depends on.

@@ -2,7 +2,7 @@
 //! skipped (open) for `reset_timeout_secs`; then up to `half_open_max_calls` trial calls decide (half-open): a
 //! success closes it, a failure opens it again. Names from the operators' guide (`[nl2sql.circuit_breaker]`).
 //!
-//! The state is a small item in the store (partition `_system#llm`, sort key `circuit#<provider>`), so every
+//! The state is a small item in the store ([`crate::keys::circuit`]: partition `_llm`), so every
 //! instance of a stateless host sees it; on last-write-wins stores two instances may both take a trial call.
 
 use serde::{Deserialize, Serialize};

@@ -19,9 +19,6 @@ use wire::{Api, Failure};
 /// The built-in deterministic translator's name in provider chains.
 pub const OFFLINE: &str = "offline";
 
-/// Store partition of provider state shared by all tenants (circuits); never holds tenant data.
-const SYSTEM_PK: &str = "_system#llm";
-
 /// First retry delay, milliseconds; doubles per attempt up to [`BACKOFF_MAX_MS`].
 const BACKOFF_BASE_MS: u64 = 250;
 const BACKOFF_MAX_MS: u64 = 8_000;
@@ -104,7 +101,8 @@ fn settings(config: &Config) -> Settings {
 
 /// The stored circuit of `provider` (closed when none is stored or it cannot be read).
 pub async fn circuit(ports: &Ports<'_>, provider: &str) -> (Circuit, Option<u64>) {
-    match ports.store.get(SYSTEM_PK, &format!("circuit#{provider}")).await {
+    let (pk, sk) = crate::keys::circuit(provider);
+    match ports.store.get(pk, &sk).await {
         Ok(Some(item)) => (serde_json::from_str(&item.value).unwrap_or_default(), Some(item.version)),
         _ => (Circuit::default(), None),
     }
@@ -130,7 +128,8 @@ async fn save(ports: &Ports<'_>, provider: &str, circuit: &Circuit, before: &Cir
     if circuit != before {
         let value = serde_json::to_string(circuit).unwrap_or_default();
         // Last write wins: a lost update only delays a transition by one call.
-        let _ = ports.store.put(SYSTEM_PK, &format!("circuit#{provider}"), &value, Precondition::None, None).await;
+        let (pk, sk) = crate::keys::circuit(provider);
+        let _ = ports.store.put(pk, &sk, &value, Precondition::None, None).await;
     }
 }
 
