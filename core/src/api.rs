@@ -183,8 +183,17 @@ pub struct TranslateResponse {
     pub tokens: Tokens,
     /// Cost in USD.
     pub cost: f64,
-    /// `hit` or `miss`.
+    /// `miss`, or the layer that hit: `exact` or `semantic`.
     pub cache: String,
+    /// Every try at a provider, in order (empty for cache hits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<crate::llm::Attempt>,
+    /// The question's assessed complexity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complexity: Option<crate::agentic::Assessment>,
+    /// The plan and each task's SQL when the question was decomposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decomposition: Option<serde_json::Value>,
     /// The code advisor's report on the SQL (absent when `[nl2sql.advisor] enabled = false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advisor: Option<crate::advisor::Report>,

@@ -19,7 +19,16 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// Parses `sqlite`, `postgres`/`postgresql`, `mysql`.
+    /// `sqlite`, `postgres` or `mysql`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+        }
+    }
+
+    /// Parses a dialect name (`sqlite`, `postgres`, `mysql` and their aliases).
     pub fn parse(text: &str) -> Option<Self> {
         match text.to_ascii_lowercase().as_str() {
             "sqlite" | "sqlite3" => Some(Self::Sqlite),

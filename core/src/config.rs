@@ -86,6 +86,12 @@ section!(
         max_result_rows: usize = 1000,
         /// Tokens the linked skeleton of a question may use.
         skeleton_token_budget: usize = 2000,
+        /// Answers a model may give for one question (the first plus corrections) before the next provider.
+        max_correction_attempts: u32 = 3,
+        /// `[nl2sql.cache]`.
+        cache: Cache = Cache::default(),
+        /// `[nl2sql.session]`.
+        session: Session = Session::default(),
         /// `[nl2sql.agentic]`.
         agentic: Agentic = Agentic::default(),
         /// `[nl2sql.advisor]`.
@@ -96,6 +102,42 @@ section!(
         metadata: Metadata = Metadata::default(),
         /// `[nl2sql.refresh_manager]`.
         refresh_manager: RefreshManager = RefreshManager::default(),
+        /// `[nl2sql.circuit_breaker]`.
+        circuit_breaker: CircuitBreaker = CircuitBreaker::default(),
+    }
+);
+
+section!(
+    /// `[nl2sql.cache]`: the translation caches (`cache_ttl` in `[nl2sql]` is their lifetime).
+    Cache {
+        /// Whether answers are cached at all.
+        enabled: bool = true,
+        /// Whether paraphrases may hit (the semantic layer).
+        semantic: bool = true,
+        /// Cosine similarity at or above which a paraphrase is a semantic hit.
+        similarity_threshold: f64 = 0.85,
+    }
+);
+
+section!(
+    /// `[nl2sql.session]`: conversations.
+    Session {
+        /// Turns kept per session.
+        max_turns: usize = 5,
+        /// Minutes a session lives after its last turn.
+        session_timeout_minutes: u64 = 30,
+    }
+);
+
+section!(
+    /// `[nl2sql.circuit_breaker]`: skipping a failing LLM provider for a while.
+    CircuitBreaker {
+        /// Consecutive transient failures (5xx, 429, timeouts, malformed answers) that open a provider's circuit.
+        failure_threshold: u32 = 5,
+        /// Seconds an open circuit skips the provider before trial calls.
+        reset_timeout_secs: u64 = 60,
+        /// Trial calls let through while half-open.
+        half_open_max_calls: u32 = 3,
     }
 );
 
@@ -240,6 +282,10 @@ section!(
         temperature: f64 = 0.0,
         /// Completion tokens at most.
         max_tokens: u32 = 2000,
+        /// Price of 1,000 prompt tokens (for the `cost` of a response).
+        input_cost_per_1k_tokens: f64 = 0.0,
+        /// Price of 1,000 completion tokens.
+        output_cost_per_1k_tokens: f64 = 0.0,
     }
 );
 

@@ -5,7 +5,7 @@
 //!   state, caches, golden examples);
 //! - partition `<tenant>#_registry`: the tenant's own items (database registry, rate-limit bucket, feature
 //!   overrides, sessions);
-//! - partitions starting with `_` (`_tenants`, `_health`): the few items that belong to no tenant. Tenant names
+//! - partitions starting with `_` (`_tenants`, `_health`, `_llm`): the few items that belong to no tenant. Tenant names
 //!   never start with `_` ([`valid_name`]), so these never meet a tenant's.
 //!
 //! The sort key is always `<kind>#<id>` ([`Kind::tag`]). Tenant and database names are 1-64 characters of
@@ -94,6 +94,12 @@ pub fn tenant_index(tenant: &str) -> (&'static str, String) {
 
 /// Partition of the tenant index.
 pub const TENANTS: &str = "_tenants";
+
+/// Partition and sort key of an LLM provider's circuit breaker: provider state shared by every tenant, no
+/// tenant's data.
+pub fn circuit(provider: &str) -> (&'static str, String) {
+    ("_llm", format!("circuit#{provider}"))
+}
 
 /// The item the readiness probe reads (never written: reading it proves the store answers).
 pub const HEALTH_PROBE: (&str, &str) = ("_health", "probe#readiness");

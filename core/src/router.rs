@@ -21,6 +21,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/nl2sql/advisor/analyze"),
     ("POST", "/api/nl2sql/advisor/recommend-indexes"),
     ("POST", "/api/nl2sql/guard"),
+    ("POST", "/api/nl2sql/analyze"),
+    ("POST", "/api/nl2sql/golden"),
     ("GET", "/api/nl2sql/databases"),
     ("GET", "/api/nl2sql/databases/{}"),
     ("PUT", "/api/nl2sql/databases/{}"),
@@ -64,6 +66,10 @@ async fn route(req: &Request, ports: &Ports<'_>, trusted: Option<&Principal>) ->
     let max = ports.config.nl2sql.max_body_bytes;
     if req.body.len() > max {
         return Err(Error::PayloadTooLarge { size: req.body.len(), max });
+    }
+    let observability = &ports.config.observability;
+    if req.method == "GET" && observability.metrics_enabled && req.path == observability.metrics_path {
+        return Ok(metrics(ports).await);
     }
     let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
     let Some(pattern) = matching_route(&req.method, &segments)? else {
@@ -121,6 +127,8 @@ async fn route(req: &Request, ports: &Ports<'_>, trusted: Option<&Principal>) ->
         ("POST", "/api/nl2sql/advisor/analyze") => crate::advisor::api::analyze(req, ports, tenant).await,
         ("POST", "/api/nl2sql/advisor/recommend-indexes") => crate::advisor::api::recommend(req, ports, tenant).await,
         ("POST", "/api/nl2sql/guard") => crate::guard::api::guard(req, ports, tenant).await,
+        ("POST", "/api/nl2sql/analyze") => analyze(req, ports, tenant).await,
+        ("POST", "/api/nl2sql/golden") => golden(req, ports, tenant).await,
         ("GET", "/api/nl2sql/databases") => {
             Ok(Response::json(200, &json!({"databases": databases::list(ports, tenant).await?})))
         }
@@ -167,6 +175,61 @@ fn matching_route(method: &str, segments: &[&str]) -> Result<Option<&'static str
     } else {
         Err(Error::MethodNotAllowed { method: method.to_owned(), allowed: allowed.join(", ") })
     }
+}
+
+/// Prometheus text of this instance's metrics, with every provider's circuit read from the store.
+async fn metrics(ports: &Ports<'_>) -> Response {
+    for (provider, phase) in crate::llm::phases(ports).await {
+        crate::metrics::set("nl2sql_llm_circuit_breaker_state", &[("provider", &provider)], f64::from(phase.gauge()));
+    }
+    Response {
+        status: 200,
+        headers: vec![("content-type".into(), "text/plain; version=0.0.4".into())],
+        body: crate::metrics::prometheus().into_bytes(),
+    }
+}
+
+/// POST /api/nl2sql/analyze {question, database}: complexity, the plan above the threshold, and the linked
+/// schema, without calling a model.
+async fn analyze(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result<Response> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        question: String,
+        database: String,
+    }
+    let body: Body = req.json()?;
+    let question = translate::checked_question(&body.question, ports.config)?;
+    let (_, schema) = databases::load(ports, tenant, &body.database).await?;
+    let config = &ports.config.nl2sql;
+    let linked = crate::linker::link(question, &schema.catalog, &schema.samples, config.skeleton_token_budget);
+    let tables: Vec<&str> = linked.tables.iter().map(|t| t.table.as_str()).collect();
+    let complexity = crate::agentic::assess(question, tables.len());
+    let limits = crate::agentic::Limits { max_tasks: config.agentic.max_tasks, max_stages: config.agentic.max_stages };
+    let decompose = config.agentic.enabled && complexity.score > config.agentic.complexity_threshold;
+    let plan = if decompose { crate::agentic::plan(question, limits) } else { None };
+    Ok(Response::json(
+        200,
+        &json!({"complexity": complexity, "decompose": plan.is_some(), "plan": plan,
+                "linked_tables": tables, "skeleton": linked.skeleton.text()}),
+    ))
+}
+
+/// POST /api/nl2sql/golden {database, question, sql}: a few-shot example, stored once its SQL passes the guard.
+async fn golden(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result<Response> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        database: String,
+        question: String,
+        sql: String,
+    }
+    let body: Body = req.json()?;
+    let question = translate::checked_question(&body.question, ports.config)?;
+    let (_, schema) = databases::load(ports, tenant, &body.database).await?;
+    let settings = crate::guard::Settings::from_config(ports.config);
+    let sql = crate::guard::check(&body.sql, schema.catalog.dialect, &schema.catalog, &settings)?.sql;
+    let example = crate::golden::Example { question: question.to_owned(), sql };
+    crate::golden::add(ports, tenant, &body.database, &example).await?;
+    Ok(Response::json(200, &json!({"stored": true, "question": example.question, "sql": example.sql})))
 }
 
 /// The stored full skeleton, or with `?question=` the part the linker picks under `?budget=` tokens.

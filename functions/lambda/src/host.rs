@@ -3,10 +3,10 @@
 
 use crate::clock::SystemClock;
 use crate::dynamo::DynamoStore;
-use crate::http::ReqwestHttp;
 use crate::sql::LambdaSql;
 use nl2sql_core::ports::{Clock, Ports};
 use nl2sql_core::{Config, Error, Result};
+use nl2sql_http_reqwest::ReqwestHttp;
 use std::sync::Arc;
 
 /// Environment variable naming the DynamoDB table.

@@ -7,7 +7,7 @@
 //!
 //! Why a library with two small binaries: both functions need the same adapters, and keeping them here lets
 //! the adapters be tested without the Lambda runtime. The adapters: [`dynamo::DynamoStore`] (the `Store` port
-//! on one DynamoDB table), [`http::ReqwestHttp`] (rustls), [`sql::LambdaSql`] (PostgreSQL through the code the
+//! on one DynamoDB table), [`nl2sql_http_reqwest::ReqwestHttp`] (rustls), [`sql::LambdaSql`] (PostgreSQL through the code the
 //! local host uses), [`clock::SystemClock`]. Metrics are CloudWatch Embedded Metric Format lines
 //! ([`metrics`]), logs JSON ([`logging`]).
 
@@ -15,7 +15,6 @@ pub mod clock;
 pub mod dynamo;
 pub mod event;
 pub mod host;
-pub mod http;
 pub mod logging;
 pub mod metrics;
 pub mod refresh;

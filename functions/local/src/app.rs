@@ -6,8 +6,9 @@ use crate::store::FileStore;
 use anyhow::Context;
 use nl2sql_core::api::RegisterRequest;
 use nl2sql_core::auth::Principal;
-use nl2sql_core::ports::{Clock, NoHttp, Ports};
+use nl2sql_core::ports::{Clock, Ports};
 use nl2sql_core::{Config, databases, router::DEFAULT_TENANT};
+use nl2sql_http_reqwest::ReqwestHttp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub(crate) struct App {
     store: FileStore,
     clock: Arc<SystemClock>,
     sql: LocalSql,
+    http: ReqwestHttp,
     started_at_ms: i64,
 }
 
@@ -38,8 +40,15 @@ impl App {
             .with_context(|| format!("opening the store in {}", data_dir.display()))?;
         let demo_path = install_demo(data_dir)?;
         let principal = Principal::local(tenant);
-        let app =
-            Self { config, principal, store, started_at_ms: clock.now_ms(), clock, sql: LocalSql::new(demo_path) };
+        let app = Self {
+            config,
+            principal,
+            store,
+            started_at_ms: clock.now_ms(),
+            clock,
+            sql: LocalSql::new(demo_path),
+            http: ReqwestHttp::default(),
+        };
         let ports = app.ports();
         if databases::record(&ports, DEFAULT_TENANT, DEMO).await?.is_none() {
             let request = RegisterRequest { dialect: "sqlite".into(), connection: Some(DEMO.into()), ddl: None };
@@ -54,7 +63,7 @@ impl App {
         Ports {
             config: &self.config,
             store: &self.store,
-            http: &NoHttp,
+            http: &self.http,
             clock: self.clock.as_ref(),
             sql: &self.sql,
             started_at_ms: self.started_at_ms,

@@ -1,4 +1,4 @@
-//! The [`Http`] port on reqwest (rustls, no native TLS), for LLM providers.
+//! The [`Http`] port on reqwest (rustls, no native TLS), for LLM providers: the local and Lambda hosts' transport.
 //!
 //! The client is built on first use, not at start: loading the platform's root certificates costs
 //! milliseconds a cold start that never calls a provider should not pay.
