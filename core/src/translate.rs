@@ -130,9 +130,12 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
     }
     let Some(accepted) = accepted else { return Err(failed(&attempts)) };
 
-    let tables = crate::sql::parse_one(&accepted.sql, schema.catalog.dialect)
-        .map(|statement| crate::advisor::tables(&statement, Some(&schema.catalog)))
-        .unwrap_or_default();
+    let tables = match crate::sql::parse_query(&accepted.sql, schema.catalog.dialect) {
+        Ok(crate::sql::OneQuery::Query(query)) => {
+            crate::advisor::tables(&sqlparser::ast::Statement::Query(query), Some(&schema.catalog))
+        }
+        _ => Vec::new(),
+    };
     // Stale statistics of the tables a query reads gain refresh priority; never a reason to fail the answer.
     let _ = crate::stats::refresh::touch(ports, tenant, &request.database, &tables).await;
     let advisor = advise(ports, tenant, &record, &schema, &accepted.sql).await;

@@ -19,6 +19,7 @@ use crate::ports::Ports;
 use crate::sql;
 use crate::stats::model::TableStats;
 use crate::stats::state;
+use sqlparser::ast::Statement;
 
 /// Statements a workload may hold.
 pub const MAX_WORKLOAD: usize = 1000;
@@ -102,11 +103,24 @@ pub async fn analyze(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result<R
 
 /// Analyses `sql` against `target` with its stored statistics (the translate use case calls this too).
 pub async fn analyze_sql(ports: &Ports<'_>, tenant: &str, target: &Target, sql_text: &str) -> Result<Report> {
-    let statement = sql::parse_one(sql_text, target.dialect)?;
+    let statement = parse(sql_text, target.dialect)?;
     let catalog = target.catalog(ports);
-    let stats = target.stats(ports, tenant, &super::tables(&statement, catalog)).await?;
+    let tables = statement.as_ref().map(|s| super::tables(s, catalog)).unwrap_or_default();
+    let stats = target.stats(ports, tenant, &tables).await?;
     let context = Context::new(target.dialect, catalog, &stats, Settings::from_config(ports.config));
-    Ok(super::analyze_statement(sql_text, &statement, &context))
+    match statement {
+        Ok(statement) => Ok(super::analyze_statement(sql_text, &statement, &context)),
+        Err(kind) => Ok(super::not_a_query(kind, &context)),
+    }
+}
+
+/// One statement through sqlparser's query grammar only ([`sql::parse_query`]): a query, or `Err` with the kind
+/// of any other statement, which is not parsed (the statement grammar stays out of the edge builds).
+fn parse(sql_text: &str, dialect: Dialect) -> Result<std::result::Result<Statement, String>> {
+    Ok(match sql::parse_query(sql_text, dialect)? {
+        sql::OneQuery::Query(query) => Ok(Statement::Query(query)),
+        sql::OneQuery::NotAQuery(kind) => Err(kind),
+    })
 }
 
 /// `POST /api/nl2sql/advisor/recommend-indexes`.
@@ -130,11 +144,11 @@ pub async fn recommend(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result
     let target = Target::resolve(ports, tenant, body.database.as_deref(), body.dialect.as_deref()).await?;
     let mut statements = Vec::with_capacity(queries.len());
     for (i, text) in queries.iter().enumerate() {
-        let parsed = sql::parse_one(text, target.dialect).map_err(|e| if workload { numbered(i, e) } else { e })?;
-        statements.push(parsed);
+        let parsed = parse(text, target.dialect).map_err(|e| if workload { numbered(i, e) } else { e })?;
+        statements.push(parsed.ok());
     }
     let catalog = target.catalog(ports);
-    let mut tables: Vec<String> = statements.iter().flat_map(|s| super::tables(s, catalog)).collect();
+    let mut tables: Vec<String> = statements.iter().flatten().flat_map(|s| super::tables(s, catalog)).collect();
     tables.lean_sort_by_key(|t| t.to_ascii_lowercase());
     tables.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let stats = target.stats(ports, tenant, &tables).await?;
@@ -150,7 +164,8 @@ pub async fn recommend(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result
             truncated = true;
             break;
         }
-        if matches!(statement, sqlparser::ast::Statement::Query(q) if sql::query_kind(q) == "SELECT") {
+        let Some(statement) = statement else { continue };
+        if matches!(statement, Statement::Query(q) if sql::query_kind(q) == "SELECT") {
             analyzed += 1;
         }
         all.extend(super::recommend_statement(text, statement, &context, i));

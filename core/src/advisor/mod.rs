@@ -176,7 +176,7 @@ pub fn tables(statement: &Statement, catalog: Option<&Catalog>) -> Vec<String> {
     names
 }
 
-fn not_a_query(kind: String, context: &Context<'_>) -> Report {
+pub(crate) fn not_a_query(kind: String, context: &Context<'_>) -> Report {
     Report {
         kind: Kind::NotAQuery,
         message: Some(format!(

@@ -47,7 +47,7 @@ fn accepted(dialects: &[Dialect], sql: &str, expected: &str) {
 
 #[test]
 fn exactly_one_statement() {
-    refused(&ALL, "SELECT Name FROM Artist; DROP TABLE Artist", "unsafe_sql", "more than one statement (2)");
+    refused(&ALL, "SELECT Name FROM Artist; DROP TABLE Artist", "unsafe_sql", "more than one statement");
     refused(&ALL, "SELECT Name FROM Artist; SELECT Title FROM Album", "unsafe_sql", "more than one statement");
     accepted(&ALL, "SELECT Name FROM Artist;", "SELECT Name FROM Artist LIMIT 100");
     refused(&ALL, ";", "invalid_sql", "no statement");

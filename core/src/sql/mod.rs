@@ -93,6 +93,18 @@ pub enum OneQuery {
 /// roles...), a third of its code; pure callers that only analyse queries (the advisor, the estimator, the wasm
 /// package) stay that much smaller (`docs/wasm.md`).
 pub fn parse_query(sql: &str, dialect: Dialect) -> Result<OneQuery> {
+    match parse_first_query(sql, dialect)? {
+        (one, false) => Ok(one),
+        (_, true) => {
+            Err(Error::InvalidSql("expected one statement, found more than one; send them one at a time".into()))
+        }
+    }
+}
+
+/// [`parse_query`] that leaves the refusal of a second statement to its caller (the guard refuses it as
+/// unsafe, not as a syntax error): the first statement, and whether another follows a `;`. A statement after
+/// the first is not parsed.
+pub fn parse_first_query(sql: &str, dialect: Dialect) -> Result<(OneQuery, bool)> {
     checked(sql)?;
     let mut parser = Parser::new(parser_dialect(dialect)).try_with_sql(sql).map_err(|e| syntax_error(sql, e))?;
     while parser.consume_token(&Token::SemiColon) {}
@@ -103,7 +115,7 @@ pub fn parse_query(sql: &str, dialect: Dialect) -> Result<OneQuery> {
         // A statement starts with a keyword (`INSERT`, `CREATE`...); anything else is the error the statement
         // grammar would give.
         Token::Word(w) if w.keyword != Keyword::NoKeyword && w.quote_style.is_none() => {
-            return Ok(OneQuery::NotAQuery(text_kind(sql)));
+            return Ok((OneQuery::NotAQuery(text_kind(sql)), false));
         }
         _ => return Err(expected(&parser, "an SQL statement", sql)),
     }
@@ -113,10 +125,8 @@ pub fn parse_query(sql: &str, dialect: Dialect) -> Result<OneQuery> {
         ended = true;
     }
     match parser.peek_token_ref().token {
-        Token::EOF => Ok(OneQuery::Query(query)),
-        _ if ended => {
-            Err(Error::InvalidSql("expected one statement, found more than one; send them one at a time".into()))
-        }
+        Token::EOF => Ok((OneQuery::Query(query), false)),
+        _ if ended => Ok((OneQuery::Query(query), true)),
         _ => Err(expected(&parser, "end of statement", sql)),
     }
 }

@@ -18,10 +18,9 @@
 //! Why JSON rather than the TOML text the other hosts read: a TOML parser with its key-path and unknown-key
 //! wrappers is 9 % of the gzipped wasm (docs/cloudflare.md), and wrangler already turns TOML into JSON.
 
-use nl2sql_core::config::expand;
 use nl2sql_core::stats::refresh::RunBudget;
 use nl2sql_core::{Config, Error, Result};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The binding holding the configuration.
 pub const CONFIG_VAR: &str = "NL2SQL_CONFIG";
@@ -46,82 +45,16 @@ pub fn load_config(json: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> 
         )));
     }
     let Some(json) = json else { return Ok((Config::default(), Vec::new())) };
-    let mut value: Value =
+    let value: Value =
         serde_json::from_str(json).map_err(|e| Error::Config(format!("{CONFIG_VAR} is not JSON: {e}")))?;
     if !value.is_object() {
         return Err(Error::Config(format!("{CONFIG_VAR} must be an object of sections ([nl2sql], [llm.<name>], ...)")));
     }
-    substitute(&mut value, "", env)?;
-    let config: Config = serde_json::from_value(value.clone()).map_err(|e| match culprit(&value) {
-        Some((path, error)) => Error::Config(format!("{CONFIG_VAR}.{path}: {error}")),
-        None => Error::Config(format!("{CONFIG_VAR}: {e}")),
+    let loaded = Config::from_json(value, env).map_err(|e| match e {
+        Error::Config(message) => Error::Config(format!("{CONFIG_VAR}: {message}")),
+        other => other,
     })?;
-    config.validate()?;
-    let written = serde_json::to_value(&config).map_err(|e| Error::Internal(format!("configuration: {e}")))?;
-    let mut unknown = Vec::new();
-    unknown_keys(&value, &written, "", &mut unknown);
-    Ok((config, unknown))
-}
-
-/// `${NAME}` expansion in every string, as the TOML loader does.
-fn substitute(value: &mut Value, path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-    match value {
-        Value::String(s) if s.contains("${") => *s = expand(s, path, env)?,
-        Value::Array(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
-                substitute(item, &format!("{path}[{i}]"), env)?;
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                substitute(item, &join(path, key), env)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
-}
-
-/// The first key whose value alone does not deserialize, with the error: each leaf is tried in an otherwise
-/// empty configuration (every section has defaults), so no path-tracking deserializer is compiled in.
-fn culprit(value: &Value) -> Option<(String, String)> {
-    let mut leaves = Vec::new();
-    collect_leaves(value, &mut Vec::new(), &mut leaves);
-    leaves.into_iter().find_map(|(path, leaf)| {
-        let mut alone = leaf.clone();
-        for key in path.iter().rev() {
-            alone = Value::Object(Map::from_iter([((*key).to_owned(), alone)]));
-        }
-        serde_json::from_value::<Config>(alone).err().map(|e| (path.join("."), e.to_string()))
-    })
-}
-
-fn collect_leaves<'v>(value: &'v Value, path: &mut Vec<&'v str>, out: &mut Vec<(Vec<&'v str>, &'v Value)>) {
-    match value {
-        Value::Object(map) if !map.is_empty() => {
-            for (key, item) in map {
-                path.push(key);
-                collect_leaves(item, path, out);
-                path.pop();
-            }
-        }
-        leaf => out.push((path.clone(), leaf)),
-    }
-}
-
-/// Keys of `given` that the parsed configuration does not have (serialised back, it has every known key).
-fn unknown_keys(given: &Value, known: &Value, path: &str, out: &mut Vec<String>) {
-    let (Value::Object(given), Value::Object(known)) = (given, known) else { return };
-    for (key, item) in given {
-        match known.get(key) {
-            Some(known_item) => unknown_keys(item, known_item, &join(path, key), out),
-            None => out.push(join(path, key)),
-        }
-    }
+    Ok((loaded.config, loaded.unknown_keys))
 }
 
 /// The budget of a scheduled run: `[nl2sql.refresh_manager]`'s, cut to the invocation's wall time with a
@@ -168,7 +101,7 @@ mod tests {
         };
         let wrong_type = err(r#"{"nl2sql": {"cache_ttl": 60, "refresh_manager": {"max_tables_per_run": "many"}}}"#);
         assert!(
-            wrong_type.starts_with("NL2SQL_CONFIG.nl2sql.refresh_manager.max_tables_per_run: invalid type"),
+            wrong_type.starts_with("NL2SQL_CONFIG: nl2sql.refresh_manager.max_tables_per_run: invalid type"),
             "{wrong_type}"
         );
         assert!(
