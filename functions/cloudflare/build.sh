@@ -38,7 +38,8 @@ else
   # -O1, not -Oz: -Oz's output is smaller raw but 7 % bigger gzipped, and gzipped is what counts (docs/cloudflare.md).
   # The features rustc enables for wasm32-unknown-unknown, plus exception handling for the abort handler's catch
   # wrappers; wasm-opt must be told, and emits nothing newer.
-  "$wasm_opt" -O1 --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+  # Functions ordered by their names put similar code side by side, which gzip rewards (-6 %).
+  "$wasm_opt" -O1 --duplicate-function-elimination --reorder-functions-by-name --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-multivalue --enable-exception-handling \
     "$stage/glue_bg.wasm" -o "$out/index_bg.wasm"
   cp "$here/js/worker.js" "$stage/worker.js"
