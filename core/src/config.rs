@@ -271,7 +271,8 @@ section!(
         model: String = String::new(),
         /// Base URL.
         endpoint: String = String::new(),
-        /// Wire format: `openai`, `anthropic`, `cohere`; guessed from the name when empty.
+        /// Wire format: `openai`, `anthropic`, `cohere`, `workers-ai` (the Worker's AI binding); guessed from the
+        /// name when empty.
         api: String = String::new(),
         /// Request timeout, seconds.
         timeout: u64 = 30,

@@ -1,6 +1,7 @@
 //! Metrics under the operators' guide's names, collected in the core and rendered for each platform: Prometheus
-//! text ([`prometheus`], served on `/metrics`) and CloudWatch embedded metric format ([`emf`], one log line the
-//! Lambda writes).
+//! text ([`prometheus`], served on `/metrics` by every host) and, for platforms that read metrics from logs,
+//! what changed since the last report ([`flush`]) as CloudWatch embedded metric format ([`emf`], the Lambda's
+//! stdout) or one structured log line ([`log_line`], the Worker's and Spin's logs).
 //!
 //! One registry per process (a Lambda sandbox, a Worker isolate, the local server): metrics describe the
 //! instance that serves them, as Prometheus expects; a Spin instance lives for one request, so Spin logs them.
@@ -56,6 +57,9 @@ struct Series {
     window: Vec<f64>,
     next: usize,
     count: u64,
+    /// `value` and `count` when [`flush`] last reported this series.
+    flushed_value: f64,
+    flushed_count: u64,
 }
 
 #[derive(Debug, Default)]
@@ -167,40 +171,103 @@ pub fn prometheus() -> String {
     out
 }
 
-/// Every recorded series as one CloudWatch embedded-metric-format document (a JSON log line) under
-/// `namespace`, stamped `now_ms`; summaries report their sum and count. `None` when nothing was recorded.
-pub fn emf(namespace: &str, now_ms: i64) -> Option<String> {
-    let registry = registry();
-    if registry.series.is_empty() {
+/// What changed in one series since the previous [`flush`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delta {
+    /// Metric name.
+    pub name: &'static str,
+    /// Its labels.
+    pub labels: Vec<(String, String)>,
+    /// The metric's kind.
+    pub kind: Kind,
+    /// Counter: the increase; gauge: the value; summary: the sum of the new observations.
+    pub value: f64,
+    /// Summary: the new observations (the latest [`WINDOW`] at most); empty otherwise.
+    pub observations: Vec<f64>,
+}
+
+/// The series that changed since the last call, with what changed; the next call reports only what happens
+/// after this one. For platforms that read metrics from log lines, where every line adds to the totals
+/// (CloudWatch EMF on Lambda, the Worker's and Spin's logs): reporting cumulative values there would count
+/// them again on every request.
+pub fn flush() -> Vec<Delta> {
+    let mut registry = registry();
+    let mut out = Vec::new();
+    for ((name, labels), series) in registry.series.iter_mut() {
+        let kind = kind(name);
+        let fresh = series.count - series.flushed_count;
+        if series.value == series.flushed_value && fresh == 0 {
+            continue;
+        }
+        let observations = if kind == Kind::Summary {
+            let n = usize::try_from(fresh).unwrap_or(WINDOW).min(series.window.len());
+            // The window is a ring whose next write is at `next`: the newest `n` end just before it.
+            (0..n).map(|i| series.window[(series.next + series.window.len() - n + i) % series.window.len()]).collect()
+        } else {
+            Vec::new()
+        };
+        let value = if kind == Kind::Gauge { series.value } else { series.value - series.flushed_value };
+        out.push(Delta { name, labels: labels.clone(), kind, value, observations });
+        series.flushed_value = series.value;
+        series.flushed_count = series.count;
+    }
+    out
+}
+
+/// `deltas` (from [`flush`]) as CloudWatch embedded-metric-format documents, one JSON line per series, under
+/// `namespace`, stamped `now_ms`. Labels become the metric's dimensions; a summary's value is the list of its new
+/// observations (CloudWatch computes the statistics). Lambda writes them to stdout; CloudWatch Logs extracts
+/// the metrics.
+pub fn emf(deltas: &[Delta], namespace: &str, now_ms: i64) -> Vec<String> {
+    deltas
+        .iter()
+        .map(|d| {
+            let unit = match d.kind {
+                Kind::Summary if d.name.ends_with("_seconds") => "Seconds",
+                Kind::Counter => "Count",
+                _ => "None",
+            };
+            let mut root = serde_json::Map::new();
+            for (k, v) in &d.labels {
+                root.insert(k.clone(), serde_json::json!(v));
+            }
+            let value =
+                if d.kind == Kind::Summary { serde_json::json!(d.observations) } else { serde_json::json!(d.value) };
+            root.insert(d.name.to_owned(), value);
+            let dimensions: Vec<&str> = d.labels.iter().map(|(k, _)| k.as_str()).collect();
+            root.insert(
+                "_aws".into(),
+                serde_json::json!({"Timestamp": now_ms, "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": [dimensions],
+                    "Metrics": [{"Name": d.name, "Unit": unit}],
+                }]}),
+            );
+            serde_json::Value::Object(root).to_string()
+        })
+        .collect()
+}
+
+/// `deltas` (from [`flush`]) as one structured log line (`{"message":"nl2sql metrics","metrics":[…]}`), for the
+/// Worker (Workers Logs indexes a logged JSON object's fields) and Spin (component output goes to its log);
+/// `None` when nothing changed.
+pub fn log_line(deltas: &[Delta], now_ms: i64) -> Option<String> {
+    if deltas.is_empty() {
         return None;
     }
-    let mut root = serde_json::Map::new();
-    let mut metrics = Vec::new();
-    for ((name, labels), series) in &registry.series {
-        // EMF metrics have no labels: a labelled series becomes `name.label=value…`.
-        let mut id = (*name).to_owned();
-        for (k, v) in labels {
-            let _ = write!(id, ".{k}={v}");
-        }
-        let (unit, value) = match kind(name) {
-            Kind::Summary if name.ends_with("_seconds") => ("Seconds", series.value),
-            Kind::Summary => ("None", series.value),
-            Kind::Counter => ("Count", series.value),
-            Kind::Gauge => ("None", series.value),
-        };
-        metrics.push(serde_json::json!({"Name": id, "Unit": unit}));
-        root.insert(id.clone(), serde_json::json!(value));
-        if kind(name) == Kind::Summary {
-            let count_id = format!("{id}.count");
-            metrics.push(serde_json::json!({"Name": count_id, "Unit": "Count"}));
-            root.insert(count_id, serde_json::json!(series.count));
-        }
-    }
-    root.insert(
-        "_aws".into(),
-        serde_json::json!({"Timestamp": now_ms, "CloudWatchMetrics": [{"Namespace": namespace, "Dimensions": [[]], "Metrics": metrics}]}),
-    );
-    Some(serde_json::Value::Object(root).to_string())
+    let metrics: Vec<serde_json::Value> = deltas
+        .iter()
+        .map(|d| {
+            let labels: serde_json::Map<String, serde_json::Value> =
+                d.labels.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+            let mut one = serde_json::json!({"name": d.name, "labels": labels, "value": d.value});
+            if d.kind == Kind::Summary {
+                one["count"] = serde_json::json!(d.observations.len());
+            }
+            one
+        })
+        .collect();
+    Some(serde_json::json!({"message": "nl2sql metrics", "timestamp_ms": now_ms, "metrics": metrics}).to_string())
 }
 
 #[cfg(test)]
@@ -228,16 +295,42 @@ mod tests {
     }
 
     #[test]
-    fn emf_is_one_json_document_with_its_metric_directive() {
-        add("nl2sql_cache_hits", &[("layer", "t2")], 4.0);
-        let doc: serde_json::Value =
-            serde_json::from_str(&emf("nl2sql", 1_700_000_000_000).expect("some")).expect("json");
-        assert_eq!(doc["nl2sql_cache_hits.layer=t2"], 4.0);
+    fn flushes_report_what_changed_since_the_last_one_as_emf_and_log_lines() {
+        // The registry is process-wide and tests run in parallel: look only at this test's series.
+        let mine = |deltas: Vec<Delta>| -> Vec<Delta> {
+            deltas.into_iter().filter(|d| d.labels.iter().any(|(_, v)| v.starts_with("t2-"))).collect()
+        };
+        add("nl2sql_cache_hits", &[("layer", "t2-exact")], 4.0);
+        observe("nl2sql_query_duration_seconds", &[("status", "t2-ok")], 0.25);
+        observe("nl2sql_query_duration_seconds", &[("status", "t2-ok")], 0.5);
+        let first = mine(flush());
+        assert_eq!(first.len(), 2, "{first:?}");
+        let hits = first.iter().find(|d| d.name == "nl2sql_cache_hits").expect("hits");
+        assert_eq!(hits.value, 4.0);
+        let took = first.iter().find(|d| d.name == "nl2sql_query_duration_seconds").expect("durations");
+        assert_eq!(took.observations, [0.25, 0.5]);
+
+        add("nl2sql_cache_hits", &[("layer", "t2-exact")], 1.0);
+        let second = mine(flush());
+        assert_eq!(second.len(), 1, "only what changed: {second:?}");
+        assert_eq!(second[0].value, 1.0, "the increase, not the total");
+        assert!(mine(flush()).is_empty(), "nothing new");
+
+        let lines = emf(&first, "nl2sql", 1_700_000_000_000);
+        let doc: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+        assert_eq!((doc["nl2sql_cache_hits"].as_f64(), doc["layer"].as_str()), (Some(4.0), Some("t2-exact")));
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "nl2sql");
-        assert!(
-            directive["Metrics"].as_array().expect("metrics").iter().any(|m| m["Name"] == "nl2sql_cache_hits.layer=t2")
-        );
+        assert_eq!(directive["Dimensions"], serde_json::json!([["layer"]]));
+        assert_eq!(directive["Metrics"][0], serde_json::json!({"Name": "nl2sql_cache_hits", "Unit": "Count"}));
+        let doc: serde_json::Value = serde_json::from_str(&lines[1]).expect("json");
+        assert_eq!(doc["nl2sql_query_duration_seconds"], serde_json::json!([0.25, 0.5]));
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"], "Seconds");
+
+        let line: serde_json::Value = serde_json::from_str(&log_line(&first, 5).expect("a line")).expect("json");
+        assert_eq!(line["message"], "nl2sql metrics");
+        assert_eq!(line["metrics"][1]["count"], 2);
+        assert!(log_line(&[], 5).is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! Names are unique per call, so the suite can run twice against one store.
 
 use crate::client::Client;
+use crate::fake_llm::{FakeLlm, Reply};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -68,6 +69,38 @@ pub fn security_json() -> Value {
     }})
 }
 
+/// The API key the hosts are given for the fake provider, as the environment variable / secret / Spin variable
+/// [`LLM_KEY_VAR`]; the configuration only names it (`${OPENAI_API_KEY}`).
+pub const LLM_KEY: &str = "sk-contract-7f3a";
+/// See [`LLM_KEY`].
+pub const LLM_KEY_VAR: &str = "OPENAI_API_KEY";
+/// The model the suite's provider asks for.
+const LLM_MODEL: &str = "contract-fake";
+
+/// `[llm.fake]`: an OpenAI-compatible provider on the fake server at `url`, its key from `${OPENAI_API_KEY}`.
+/// Appended to [`security_toml`]; requests name it with `"provider": "fake"` (the default stays offline).
+pub fn llm_toml(url: &str) -> String {
+    format!(
+        "[llm.fake]\napi = \"openai\"\nendpoint = \"{url}/v1\"\nmodel = \"{LLM_MODEL}\"\napi_key = \"${{{LLM_KEY_VAR}}}\"\n\
+         max_retries = 0\ntimeout = 20\ninput_cost_per_1k_tokens = 0.5\noutput_cost_per_1k_tokens = 1.5\n"
+    )
+}
+
+/// [`llm_toml`] as the JSON section of the Worker's binding, merged into `config` (from [`security_json`]).
+pub fn with_llm_json(mut config: Value, url: &str) -> Value {
+    config["llm"] = json!({"fake": {
+        "api": "openai",
+        "endpoint": format!("{url}/v1"),
+        "model": LLM_MODEL,
+        "api_key": format!("${{{LLM_KEY_VAR}}}"),
+        "max_retries": 0,
+        "timeout": 20,
+        "input_cost_per_1k_tokens": 0.5,
+        "output_cost_per_1k_tokens": 1.5,
+    }});
+    config
+}
+
 /// The connection name the suite registers Chinook under.
 pub const CONNECTION: &str = "NL2SQL_CONTRACT_CHINOOK";
 
@@ -85,6 +118,9 @@ pub struct Target {
     pub connection: Option<String>,
     /// Suffix that keeps this run's database names apart from other runs on the same store.
     pub suffix: String,
+    /// The fake LLM server the host's `[llm.fake]` provider points at ([`llm_toml`] / [`llm_json`]), for the
+    /// translate-through-a-provider case; the host reaches it over its own outbound HTTP.
+    pub llm: Option<std::sync::Arc<FakeLlm>>,
 }
 
 const SHOP_DDL: &str = "
@@ -106,6 +142,9 @@ pub fn run(target: &Target) {
     registration(&client, &shop);
     skeleton(&client, &shop);
     translation(&client, &shop);
+    if let Some(llm) = &target.llm {
+        translation_through_a_provider(&client, &shop, llm);
+    }
     advisor(&client, &shop);
     guard(&client, &shop);
     statistics_without_connection(&client, &shop);
@@ -301,6 +340,40 @@ fn translation(client: &Client, shop: &str) {
     assert!(answer["confidence"].is_number() && answer["provider"].is_string(), "{answer}");
     assert_eq!(answer["advisor"]["kind"], "query", "every translation carries the advisor's report: {answer}");
     assert!(answer["advisor"]["quality_score"].is_u64(), "{answer}");
+}
+
+/// A translation through the configured provider on the fake server, reached over the host's own outbound HTTP:
+/// the model's first answer names a column the schema does not have and is corrected on the second attempt
+/// (the guard's error goes back to the model); the key comes from the host's environment, never the response.
+fn translation_through_a_provider(client: &Client, shop: &str, llm: &FakeLlm) {
+    let question = format!("Which customers spent the most in {shop}?");
+    let wrong = "SELECT name, loyalty_points FROM customers ORDER BY loyalty_points DESC";
+    let right = "SELECT c.name, SUM(o.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id \
+                 GROUP BY c.name ORDER BY spent DESC";
+    let fenced = |sql: &str| Reply::text(format!("Sure! Here is the query:\n```sql\n{sql}\n```\nHope it helps."));
+    llm.on(&question, vec![fenced(wrong), fenced(right)]);
+    let before = llm.calls().len();
+    let body = json!({"question": question, "database": shop, "provider": "fake"});
+    let answer = expect_ok("translate through the provider", client.json("POST", "/api/nl2sql/translate", &body));
+    assert_eq!(answer["provider"], "fake", "{answer}");
+    let sql = answer["sql"].as_str().unwrap_or_default().to_lowercase();
+    assert!(sql.contains("sum(o.total)") && sql.contains("join orders") && sql.contains("limit"), "{answer}");
+    assert!(!sql.contains("loyalty_points"), "the invalid first answer never leaves: {answer}");
+    let outcomes: Vec<&str> =
+        answer["attempts"].as_array().into_iter().flatten().filter_map(|a| a["outcome"].as_str()).collect();
+    // Each call is an attempt ("ok": the provider answered); the guard's verdict on its SQL is one more.
+    assert_eq!(outcomes, ["ok", "invalid", "ok"], "{answer}");
+    assert!(answer["attempts"][1]["detail"].as_str().is_some_and(|d| d.contains("loyalty_points")), "{answer}");
+    assert!(answer["tokens"]["total"].as_u64().is_some_and(|t| t > 0), "token usage counted: {answer}");
+    assert!(answer["cost"].as_f64().is_some_and(|c| c > 0.0), "priced from the configuration: {answer}");
+    assert!(!answer.to_string().contains(LLM_KEY), "the key never appears in a response");
+
+    let calls: Vec<_> = llm.calls().into_iter().skip(before).filter(|c| c.prompt.contains(&question)).collect();
+    assert_eq!(calls.len(), 2, "one call per attempt");
+    assert!(calls.iter().all(|c| c.path == "/v1/chat/completions" && c.model == LLM_MODEL), "{calls:?}");
+    assert!(calls.iter().all(|c| c.credential == LLM_KEY), "the key from the host's environment is sent");
+    assert!(calls[0].prompt.contains("customers") && calls[0].prompt.contains("orders"), "the linked skeleton");
+    assert!(calls[1].prompt.contains("loyalty_points"), "the correction names the error: {}", calls[1].prompt);
 }
 
 /// The code advisor: findings with positions from the registered catalog, parse errors as 422 with the line and

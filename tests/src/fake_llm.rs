@@ -86,6 +86,8 @@ pub struct Call {
     pub prompt: String,
     /// The whole request body.
     pub body: Value,
+    /// The key the caller sent: the `Authorization: Bearer` token, else the `x-api-key` header; empty without.
+    pub credential: String,
     /// Status answered (0 for a hang).
     pub status: u16,
     /// Milliseconds since the server started, when the request was read and when the answer was written.
@@ -269,6 +271,7 @@ fn answer(request: &Message, state: &Mutex<State>) -> (Answer, Option<Call>) {
         model: model.clone(),
         prompt: prompt.clone(),
         body,
+        credential: credential(request),
         status: 200,
         started_ms: 0,
         finished_ms: 0,
@@ -314,6 +317,11 @@ fn rejects(wire: Wire, request: &Message, body: &Value) -> Option<(u16, &'static
         }
         _ => None,
     }
+}
+
+fn credential(request: &Message) -> String {
+    let bearer = request.header("authorization").and_then(|a| a.strip_prefix("Bearer "));
+    bearer.or_else(|| request.header("x-api-key")).unwrap_or_default().to_owned()
 }
 
 /// Every message's text (and Anthropic's top-level `system`), joined by newlines.

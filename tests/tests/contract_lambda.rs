@@ -4,6 +4,7 @@
 //! then a conditional write on DynamoDB).
 
 use nl2sql_tests::contract::{self, Target};
+use nl2sql_tests::fake_llm::FakeLlm;
 use nl2sql_tests::lambda_emulator::Emulator;
 use nl2sql_tests::moto::Moto;
 use nl2sql_tests::paths::lambda_bin;
@@ -17,7 +18,9 @@ fn lambda_http_function_honours_the_http_contract() {
     let chinook = Chinook::shared();
     let mut env = moto.env();
     env.push(("NL2SQL_TABLE".into(), "nl2sql-contract".into()));
-    env.push(("NL2SQL_CONFIG_TOML".into(), contract::security_toml()));
+    let llm = Arc::new(FakeLlm::start());
+    env.push(("NL2SQL_CONFIG_TOML".into(), format!("{}{}", contract::security_toml(), contract::llm_toml(llm.url()))));
+    env.push((contract::LLM_KEY_VAR.into(), contract::LLM_KEY.into()));
     env.extend(chinook.as_ref().map(|pg| contract::connection_env(&pg.url())).unwrap_or_default());
     let function = Arc::new(Emulator::start(&lambda_bin("nl2sql-http"), &env));
     let base_url = function.front_door();
@@ -25,5 +28,6 @@ fn lambda_http_function_honours_the_http_contract() {
         base_url,
         connection: chinook.as_ref().map(|_| contract::CONNECTION.to_owned()),
         suffix: "lambda".into(),
+        llm: Some(llm),
     });
 }

@@ -14,6 +14,7 @@
 
 use nl2sql_tests::client::Client;
 use nl2sql_tests::contract::{self, Target};
+use nl2sql_tests::fake_llm::FakeLlm;
 use nl2sql_tests::spin::{SpinHost, SpinOptions, component, cron_component, cron_tick, test_component};
 use nl2sql_tests::wire;
 use serde_json::{Value, json};
@@ -42,10 +43,15 @@ fn spin_component_honours_the_http_contract_and_keeps_its_data() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kv = kv_file(&dir, "kv.sqlite");
     // The suite's API keys and rate limits through the `config_toml` Spin variable.
-    let security = contract::security_toml();
-    let options = SpinOptions::from_manifest("nl2sql", &[("config_toml", &security)]);
+    // The provider on the fake LLM server: its origin is the manifest's `llm_origin` (Spin's outbound allow-list)
+    // and its key the secret variable `openai_api_key`, which the configuration names as `${OPENAI_API_KEY}`.
+    let llm = std::sync::Arc::new(FakeLlm::start());
+    let config = format!("{}{}", contract::security_toml(), contract::llm_toml(llm.url()));
+    let variables =
+        [("config_toml", config.as_str()), ("llm_origin", llm.url()), ("openai_api_key", contract::LLM_KEY)];
+    let options = SpinOptions::from_manifest("nl2sql", &variables);
     let host = SpinHost::start(&component(), &kv, &options);
-    contract::run(&Target { base_url: host.base_url.clone(), connection: None, suffix: "spin".into() });
+    contract::run(&Target { base_url: host.base_url.clone(), connection: None, suffix: "spin".into(), llm: Some(llm) });
 
     // Every request ran in a fresh component instance: what one wrote, the next read from key-value.
     let client = Client::with_key(&host.base_url, contract::ALPHA_USER);

@@ -9,14 +9,25 @@
 
 use nl2sql_tests::client::Client;
 use nl2sql_tests::contract::{self, Target};
+use nl2sql_tests::fake_llm::FakeLlm;
 use nl2sql_tests::miniflare::Worker;
+use std::sync::Arc;
 
 #[test]
 fn cloudflare_worker_honours_the_http_contract_and_keeps_its_kv_data_across_restarts() {
     let persist = tempfile::tempdir().expect("temp dir");
-    let vars = serde_json::json!({ "NL2SQL_CONFIG": contract::security_json() });
+    let llm = Arc::new(FakeLlm::start());
+    let vars = serde_json::json!({
+        "NL2SQL_CONFIG": contract::with_llm_json(contract::security_json(), llm.url()),
+        contract::LLM_KEY_VAR: contract::LLM_KEY,
+    });
     let worker = Worker::start_with(persist.path(), &vars);
-    contract::run(&Target { base_url: worker.base_url().to_owned(), connection: None, suffix: "worker".into() });
+    contract::run(&Target {
+        base_url: worker.base_url().to_owned(),
+        connection: None,
+        suffix: "worker".into(),
+        llm: Some(Arc::clone(&llm)),
+    });
     drop(worker);
 
     let worker = Worker::start_with(persist.path(), &vars);
@@ -29,5 +40,10 @@ fn cloudflare_worker_honours_the_http_contract_and_keeps_its_kv_data_across_rest
     assert_eq!(status, 200, "{answer}");
     assert!(answer["sql"].as_str().is_some_and(|sql| sql.contains("orders")), "{answer}");
     // The restarted Worker is whole: the contract again, beside the first run's data.
-    contract::run(&Target { base_url: worker.base_url().to_owned(), connection: None, suffix: "worker_again".into() });
+    contract::run(&Target {
+        base_url: worker.base_url().to_owned(),
+        connection: None,
+        suffix: "worker_again".into(),
+        llm: Some(llm),
+    });
 }

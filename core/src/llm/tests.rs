@@ -180,6 +180,26 @@ fn each_wire_format_round_trips() {
     let answer = wire::response(Api::Cohere, &ok).expect("ok");
     assert_eq!((answer.text.as_str(), answer.input_tokens), ("SELECT 3", 4));
 
+    let workers_ai = wire::request(
+        Api::WorkersAi,
+        &wire::Call { endpoint: "workers-ai://AI", model: "@cf/meta/llama-3.1-8b-instruct", ..call.clone() },
+    );
+    assert_eq!(workers_ai.url, "workers-ai://AI/@cf/meta/llama-3.1-8b-instruct");
+    assert!(workers_ai.headers.iter().all(|(k, _)| k != "authorization"), "the binding needs no key");
+    let body: Value = serde_json::from_slice(&workers_ai.body).expect("json");
+    assert_eq!(body["messages"][1]["content"], "q");
+    for reply in [
+        json!({"response": "SELECT 4", "usage": {"prompt_tokens": 7, "completion_tokens": 2}}),
+        json!({"result": {"response": "SELECT 4", "usage": {"prompt_tokens": 7, "completion_tokens": 2}},
+               "success": true, "errors": [], "messages": []}),
+    ] {
+        let ok = HttpResponse { status: 200, headers: vec![], body: reply.to_string().into_bytes() };
+        let answer = wire::response(Api::WorkersAi, &ok).expect("ok");
+        assert_eq!((answer.text.as_str(), answer.input_tokens, answer.output_tokens), ("SELECT 4", 7, 2));
+    }
+    assert_eq!(Api::of("edge", "workers-ai"), Some(Api::WorkersAi));
+    assert_eq!(wire::default_endpoint("edge", Api::WorkersAi), Some("workers-ai://AI"));
+
     let garbled = HttpResponse { status: 200, headers: vec![], body: b"{\"choices\": [".to_vec() };
     assert!(matches!(wire::response(Api::OpenAi, &garbled), Err(Failure::Malformed(_))));
     let limited = status(429, Some("2"));

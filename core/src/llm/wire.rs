@@ -13,7 +13,14 @@ pub enum Api {
     Anthropic,
     /// Cohere Chat v2.
     Cohere,
+    /// Workers AI through the Worker's `AI` binding: the request goes to `workers-ai://<binding>/<model>`, which
+    /// only the Worker's Http adapter serves (by calling `env.<binding>.run(model, inputs)`); the answer is the
+    /// binding's result, or the REST API's `{"result": …}` envelope.
+    WorkersAi,
 }
+
+/// The URL scheme of [`Api::WorkersAi`] requests.
+pub const WORKERS_AI_SCHEME: &str = "workers-ai://";
 
 impl Api {
     /// `api` from `[llm.<name>]`, else guessed from the provider's name.
@@ -22,6 +29,7 @@ impl Api {
         match key.as_str() {
             "anthropic" | "claude" => Some(Self::Anthropic),
             "cohere" => Some(Self::Cohere),
+            "workers-ai" | "workers_ai" | "workersai" => Some(Self::WorkersAi),
             "openai" | "deepseek" | "grok" | "xai" | "groq" | "ollama" | "vllm" | "openai-compatible" => {
                 Some(Self::OpenAi)
             }
@@ -36,6 +44,7 @@ pub fn default_endpoint(name: &str, api: Api) -> Option<&'static str> {
     Some(match (name.to_ascii_lowercase().as_str(), api) {
         (_, Api::Anthropic) => "https://api.anthropic.com/v1",
         (_, Api::Cohere) => "https://api.cohere.com/v2",
+        (_, Api::WorkersAi) => "workers-ai://AI",
         ("openai", _) => "https://api.openai.com/v1",
         ("deepseek", _) => "https://api.deepseek.com/v1",
         ("grok" | "xai", _) => "https://api.x.ai/v1",
@@ -95,6 +104,14 @@ pub fn request(api: Api, call: &Call<'_>) -> HttpRequest {
                 "max_tokens": call.max_tokens,
             });
             (format!("{base}/messages"), body)
+        }
+        Api::WorkersAi => {
+            let body = json!({
+                "messages": [{"role": "system", "content": call.system}, {"role": "user", "content": call.user}],
+                "temperature": call.temperature,
+                "max_tokens": call.max_tokens,
+            });
+            (format!("{base}/{}", call.model), body)
         }
     };
     HttpRequest {
@@ -196,6 +213,14 @@ pub fn response(api: Api, response: &HttpResponse) -> Result<Answer, Failure> {
                 &body["usage"]["billed_units"]
             };
             (texts(&body["message"]["content"]), &usage["input_tokens"], &usage["output_tokens"])
+        }
+        Api::WorkersAi => {
+            let result = if body["result"].is_object() { &body["result"] } else { &body };
+            (
+                result["response"].as_str().map(str::to_owned),
+                &result["usage"]["prompt_tokens"],
+                &result["usage"]["completion_tokens"],
+            )
         }
     };
     let text = text.ok_or_else(|| Failure::Malformed("no answer text in the response".into()))?;

@@ -32,6 +32,11 @@ async fn fetch(mut request: worker::Request, env: Env, _ctx: Context) -> worker:
     let elapsed_ms = crate::clock::JsClock.now_ms() - started;
     let fields = json!({ "method": method, "route": route.unwrap_or("unmatched"), "status": response.status, "elapsed_ms": elapsed_ms });
     log("info", "request", fields);
+    // Workers Logs indexes the fields of a logged JSON object: what the core recorded during this request, as
+    // increases since the isolate's previous request (`/metrics` serves the isolate's totals).
+    if let Some(line) = nl2sql_core::metrics::log_line(&nl2sql_core::metrics::flush(), crate::clock::JsClock.now_ms()) {
+        worker::console_log!("{line}");
+    }
     host::from_core(response)
 }
 

@@ -1,17 +1,57 @@
 //! The `Http` port on the Workers `fetch` API (for LLM providers). A timeout aborts the request through an
 //! `AbortController`; error messages never carry the URL (some providers take their key in the query).
+//!
+//! `workers-ai://<binding>/<model>` requests (the core's Workers AI provider) are not fetched: they call the
+//! Worker's AI binding, `env.<binding>.run(model, body)`, and answer its result as a JSON body.
 
 use futures_util::future::{Either, select};
+use nl2sql_core::llm::wire::WORKERS_AI_SCHEME;
 use nl2sql_core::ports::{Http, HttpRequest, HttpResponse};
 use nl2sql_core::{Error, Result, port};
 use std::pin::pin;
 use std::time::Duration;
 use worker::js_sys::Uint8Array;
-use worker::{AbortController, AbortSignal, Delay, Fetch, web_sys};
+use worker::{AbortController, AbortSignal, Delay, Env, Fetch, web_sys};
 
-/// Outbound HTTP through `fetch`.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FetchHttp;
+/// Outbound HTTP through `fetch`, and Workers AI through the environment's AI binding.
+pub struct FetchHttp {
+    env: Env,
+}
+
+impl FetchHttp {
+    /// Over `env` (for the AI binding).
+    pub fn new(env: Env) -> Self {
+        Self { env }
+    }
+}
+
+/// An answer as a provider would give it: `status` with `{"error": {"message"}}`.
+fn error_response(status: u16, message: String) -> HttpResponse {
+    let body = serde_json::json!({"error": {"message": message}}).to_string().into_bytes();
+    HttpResponse { status, headers: Vec::new(), body }
+}
+
+/// `env.<binding>.run(model, body)`: 200 with the result; a missing binding is 400 (not worth retrying), a
+/// failed run 502 (the core retries and falls back).
+async fn workers_ai(env: &Env, target: &str, body: &[u8]) -> HttpResponse {
+    let Some((binding, model)) = target.split_once('/') else {
+        return error_response(400, format!("workers-ai URL needs <binding>/<model>, not `{target}`"));
+    };
+    let Ok(ai) = env.ai(binding) else {
+        return error_response(
+            400,
+            format!("the Worker has no Workers AI binding `{binding}` (wrangler.toml: [ai] binding = \"{binding}\")"),
+        );
+    };
+    let input: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(input) => input,
+        Err(e) => return error_response(400, format!("Workers AI input is not JSON: {e}")),
+    };
+    match ai.run::<_, serde_json::Value>(model, input).await {
+        Ok(output) => HttpResponse { status: 200, headers: Vec::new(), body: output.to_string().into_bytes() },
+        Err(e) => error_response(502, format!("Workers AI: {e}")),
+    }
+}
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -52,6 +92,14 @@ async fn exchange(request: worker::Request, signal: AbortSignal) -> Result<HttpR
 port! {
 impl Http for FetchHttp {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        if let Some(target) = request.url.strip_prefix(WORKERS_AI_SCHEME) {
+            let run = workers_ai(&self.env, target, &request.body);
+            let Some(ms) = request.timeout_ms else { return Ok(run.await) };
+            return match select(pin!(run), pin!(Delay::from(Duration::from_millis(ms)))).await {
+                Either::Left((response, _)) => Ok(response),
+                Either::Right(((), _)) => Err(Error::Provider(format!("Workers AI timed out after {ms} ms"))),
+            };
+        }
         let controller = AbortController::default();
         let fetch = exchange(build(&request)?, controller.signal());
         let Some(ms) = request.timeout_ms else { return fetch.await };

@@ -43,7 +43,11 @@ impl Host {
     pub fn from_env(env: &Env) -> Result<Self> {
         let clock = JsClock;
         let started_at_ms = STARTED_AT_MS.with(|s| *s.get().get_or_insert(clock.now_ms()));
-        let (config, unknown) = settings::load_config(config_json(env).as_deref(), &|name| var(env, name))?;
+        let (mut config, unknown) = settings::load_config(config_json(env).as_deref(), &|name| var(env, name))?;
+        let ai_bound = js_sys::Reflect::get(env, &settings::AI_BINDING.into()).is_ok_and(|v| !v.is_undefined());
+        if ai_bound {
+            settings::join_workers_ai(&mut config);
+        }
         for key in unknown {
             crate::log("warn", "unknown configuration key ignored", serde_json::json!({ "key": key }));
         }
@@ -53,7 +57,7 @@ impl Host {
         Ok(Self {
             config,
             store: KvStore::new(kv),
-            http: FetchHttp,
+            http: FetchHttp::new(env.clone()),
             clock,
             sql: D1Sql::new(env.clone()),
             started_at_ms,

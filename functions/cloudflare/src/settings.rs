@@ -28,6 +28,39 @@ pub const CONFIG_VAR: &str = "NL2SQL_CONFIG";
 pub const TOML_VAR: &str = "NL2SQL_CONFIG_TOML";
 /// The KV namespace binding of the store.
 pub const KV_BINDING: &str = "NL2SQL_KV";
+/// The Workers AI binding (`[ai] binding = "AI"` in wrangler.toml).
+pub const AI_BINDING: &str = "AI";
+/// The provider the AI binding adds to the chain, unless `[llm.workers_ai]` configures it otherwise.
+pub const WORKERS_AI: &str = "workers_ai";
+/// Its model when not configured.
+pub const WORKERS_AI_MODEL: &str = "@cf/meta/llama-3.1-8b-instruct";
+
+/// With an AI binding bound, the edge's own model joins the provider chain: `[llm.workers_ai]` (api
+/// `workers-ai`, [`WORKERS_AI_MODEL`], no key) unless configured, and in the chain unless already there — as the
+/// default when the default was the offline translator (which stays as the last resort), else as the last
+/// fallback before `offline`.
+pub fn join_workers_ai(config: &mut Config) {
+    config.llm.entry(WORKERS_AI.to_owned()).or_insert_with(|| nl2sql_core::config::Provider {
+        api: "workers-ai".into(),
+        model: WORKERS_AI_MODEL.into(),
+        max_retries: 1,
+        ..Default::default()
+    });
+    let n = &mut config.nl2sql;
+    if n.default_provider == WORKERS_AI || n.fallback_providers.iter().any(|p| p == WORKERS_AI) {
+        return;
+    }
+    if n.default_provider == "offline" {
+        n.default_provider = WORKERS_AI.into();
+        if !n.fallback_providers.iter().any(|p| p == "offline") {
+            n.fallback_providers.push("offline".into());
+        }
+    } else {
+        let at = n.fallback_providers.iter().position(|p| p == "offline").unwrap_or(n.fallback_providers.len());
+        n.fallback_providers.insert(at, WORKERS_AI.into());
+    }
+}
+
 /// Set to `1` to enable the test-only routes under `/__test/` (never in a deployment).
 pub const TEST_ROUTES_VAR: &str = "NL2SQL_TEST_ROUTES";
 
@@ -123,6 +156,30 @@ mod tests {
             .expect("valid")
             .0;
         assert_eq!(cron_budget(&long).max_ms, 12 * 60 * 1000, "15 min less a fifth");
+    }
+
+    #[test]
+    fn workers_ai_joins_the_chain() {
+        let mut config = Config::default();
+        join_workers_ai(&mut config);
+        assert_eq!(config.nl2sql.default_provider, WORKERS_AI, "the edge's model before the offline translator");
+        assert_eq!(config.nl2sql.fallback_providers, ["offline"]);
+        assert_eq!(
+            (config.llm[WORKERS_AI].api.as_str(), config.llm[WORKERS_AI].model.as_str()),
+            ("workers-ai", WORKERS_AI_MODEL)
+        );
+        let before = config.clone();
+        join_workers_ai(&mut config);
+        assert_eq!(config, before, "once");
+
+        let json = r#"{"nl2sql": {"default_provider": "openai", "fallback_providers": ["offline"]},
+                       "llm": {"openai": {"api_key": "${KEY}"}, "workers_ai": {"api": "workers-ai", "model": "@cf/x"}}}"#;
+        let (mut config, _) = load_config(Some(json), &env).expect("valid");
+        join_workers_ai(&mut config);
+        assert_eq!(config.nl2sql.default_provider, "openai");
+        assert_eq!(config.nl2sql.fallback_providers, [WORKERS_AI, "offline"], "before the last resort");
+        assert_eq!(config.llm[WORKERS_AI].model, "@cf/x", "a configured section is kept");
+        config.validate().expect("the chain names configured providers only");
     }
 
     #[test]

@@ -31,7 +31,7 @@ const TEST_KV_BINDING: &str = "NL2SQL_TEST_KV";
 pub(crate) async fn handle(request: &Request, env: &Env) -> Response {
     let result = match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/__test/store-conformance") => conformance(env).await,
-        ("POST", "/__test/http") => http(request).await,
+        ("POST", "/__test/http") => http(request, env).await,
         ("POST", "/__test/panic") => panic!("deliberate panic from /__test/panic"),
         ("POST", "/__test/instance") => {
             let calls = INSTANCE_CALLS.fetch_add(1, Ordering::Relaxed) + 1;
@@ -72,9 +72,9 @@ struct Exchange {
     timeout_ms: Option<u64>,
 }
 
-async fn http(request: &Request) -> Result<Response> {
+async fn http(request: &Request, env: &Env) -> Result<Response> {
     let exchange: Exchange = request.json()?;
-    let response = FetchHttp
+    let response = FetchHttp::new(env.clone())
         .send(HttpRequest {
             method: exchange.method,
             url: exchange.url,

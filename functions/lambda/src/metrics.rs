@@ -1,8 +1,10 @@
 //! Metrics as CloudWatch Embedded Metric Format: one JSON line per request (or refresh run) on stdout, which
 //! CloudWatch Logs turns into metrics without an agent, an API call or a `/metrics` endpoint.
 //!
-//! - `nl2sql_requests_total` (Count) and `nl2sql_request_duration_ms` (Milliseconds) per `Route` and `Status`;
-//!   `nl2sql_queries_total` (Count) for translations.
+//! - `nl2sql_requests_total` (Count) and `nl2sql_request_duration_ms` (Milliseconds) per `Route` and `Status`.
+//! - Everything the core recorded during the request (`nl2sql_queries_total{status}`, the LLM, cache, agentic and
+//!   advisor metrics — the names `/metrics` serves), as what changed since the previous request
+//!   ([`nl2sql_core::metrics::flush`]): one line per series, its labels as dimensions ([`core_lines`]).
 //! - `nl2sql_refresh_tables_refreshed`, `_failed`, `_remaining` (Count) and `nl2sql_refresh_duration_ms` per
 //!   scheduled run.
 //!
@@ -10,8 +12,6 @@
 
 use nl2sql_core::stats::refresh::RunReport;
 use serde_json::{Map, Value, json};
-
-const TRANSLATE: &str = "POST /api/nl2sql/translate";
 
 fn namespace() -> String {
     std::env::var("NL2SQL_METRICS_NAMESPACE").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "nl2sql".into())
@@ -41,12 +41,14 @@ fn document(now_ms: i64, dimensions: &[(&str, String)], metrics: &[(&str, &str, 
 /// The EMF line of one HTTP request. `route` is the matched pattern (`GET /api/nl2sql/databases/{}`), never
 /// the raw path, so names in paths cannot multiply the metrics.
 pub fn request(now_ms: i64, route: &str, status: u16, duration_ms: f64) -> Value {
-    let mut metrics =
-        vec![("nl2sql_requests_total", "Count", 1.0), ("nl2sql_request_duration_ms", "Milliseconds", duration_ms)];
-    if route == TRANSLATE {
-        metrics.push(("nl2sql_queries_total", "Count", 1.0));
-    }
+    let metrics =
+        [("nl2sql_requests_total", "Count", 1.0), ("nl2sql_request_duration_ms", "Milliseconds", duration_ms)];
     document(now_ms, &[("Route", route.to_owned()), ("Status", status.to_string())], &metrics)
+}
+
+/// The EMF lines of the core's metrics that changed since the last call (none when nothing did).
+pub fn core_lines(now_ms: i64) -> Vec<String> {
+    nl2sql_core::metrics::emf(&nl2sql_core::metrics::flush(), &namespace(), now_ms)
 }
 
 /// The EMF line of one scheduled refresh run.
@@ -74,15 +76,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn translate_requests_count_as_queries() {
-        let line = request(1_700_000_000_000, TRANSLATE, 200, 12.5);
+    fn requests_are_counted_per_route_and_status() {
+        let line = request(1_700_000_000_000, "POST /api/nl2sql/translate", 200, 12.5);
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Dimensions"], json!([["Route", "Status"]]));
-        assert_eq!(directive["Metrics"].as_array().map(Vec::len), Some(3));
-        assert_eq!((line["Route"].as_str(), line["Status"].as_str()), (Some(TRANSLATE), Some("200")));
-        assert_eq!(line["nl2sql_queries_total"], 1.0);
-        let health = request(1, "GET /health/liveness", 200, 0.1);
-        assert!(health.get("nl2sql_queries_total").is_none());
-        assert_eq!(health["_aws"]["Timestamp"], 1);
+        assert_eq!(directive["Metrics"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            (line["Route"].as_str(), line["Status"].as_str()),
+            (Some("POST /api/nl2sql/translate"), Some("200"))
+        );
+        assert_eq!(line["nl2sql_requests_total"], 1.0);
+        assert!(line.get("nl2sql_queries_total").is_none(), "the core counts translations (core_lines)");
+        assert_eq!(request(1, "GET /health/liveness", 200, 0.1)["_aws"]["Timestamp"], 1);
+    }
+
+    #[test]
+    fn the_cores_metrics_become_emf_lines_once() {
+        nl2sql_core::metrics::add("nl2sql_cache_hits", &[("layer", "lambda-test")], 2.0);
+        let lines = core_lines(7);
+        let line = lines.iter().find(|l| l.contains("lambda-test")).expect("the new series");
+        let doc: Value = serde_json::from_str(line).expect("json");
+        assert_eq!(doc["nl2sql_cache_hits"], 2.0);
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([["layer"]]));
+        assert!(!core_lines(8).iter().any(|l| l.contains("lambda-test")), "reported once");
     }
 }

@@ -63,6 +63,11 @@ async fn handle(request: spin_sdk::http::Request) -> ::http::Response<Full<Bytes
         }
     };
     eprintln!("nl2sql: {method} {path} {} {}ms", response.status, clock::now_ms() - started);
+    // An instance serves one request, so `/metrics` would show only that one: what the core recorded goes to the
+    // component's log as one JSON line (Spin writes component output to its log files; SpinKube to the pod's).
+    if let Some(line) = nl2sql_core::metrics::log_line(&nl2sql_core::metrics::flush(), clock::now_ms()) {
+        println!("{line}");
+    }
     into_http(response)
 }
 

@@ -35,5 +35,8 @@ async fn handle(host: &Host, request: lambda_http::Request) -> Response<Body> {
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(%method, %path, status = response.status, elapsed_ms, "request");
     metrics::emit(&metrics::request(host.now_ms(), &route, response.status, elapsed_ms));
+    for line in metrics::core_lines(host.now_ms()) {
+        println!("{line}");
+    }
     event::from_core(response)
 }

@@ -46,6 +46,9 @@ async fn run(host: &Host, event: LambdaEvent<Value>) -> Result<Value, Diagnostic
         "scheduled statistics refresh"
     );
     metrics::emit(&metrics::refresh(host.now_ms(), &report));
+    for line in metrics::core_lines(host.now_ms()) {
+        println!("{line}");
+    }
     serde_json::to_value(&report)
         .map_err(|e| Diagnostic { error_type: "internal_error".into(), error_message: e.to_string() })
 }
