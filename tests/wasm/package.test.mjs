@@ -14,7 +14,8 @@ if (!existsSync(path.join(pkg, 'nl2sql_wasm_bg.wasm'))) {
   throw new Error(`${pkg} has no built package: run wasm/build.sh`);
 }
 const nl2sql = await import(pathToFileURL(path.join(pkg, 'node.js')).href);
-const { registerSchema, skeleton, link, translate, advise, estimate, selectivity, version, Nl2sqlError } = nl2sql;
+const { registerSchema, skeleton, link, translate, advise, estimate, selectivity, guard, assess, version, Nl2sqlError }
+  = nl2sql;
 
 const read = (file) => readFileSync(path.join(root, file), 'utf8');
 const chinookPg = read('tests/fixtures/sampledb/chinook/Chinook_PostgreSql.sql');
@@ -154,6 +155,77 @@ test('estimate and selectivity follow the statistics', () => {
   assert.equal(selectivity("g.Name = 'Jazz'", [['g', 'Genre']], { stats }), 0.25);
   // No statistics: PostgreSQL's DEFAULT_EQ_SEL.
   assert.equal(selectivity('x = 1', ['t']), 0.005);
+});
+
+test('guard lets one read-only query through, re-rendered with a bounded LIMIT', () => {
+  const schema = registerSchema(chinookSqlite, { dialect: 'sqlite' });
+  const ok = guard('SELECT Name FROM Artist /* the names */ ORDER BY Name', schema);
+  assert.deepEqual(ok, { verdict: 'allowed', sql: 'SELECT Name FROM Artist ORDER BY Name LIMIT 100', dialect: 'sqlite',
+    changes: [{ rule: 'comments_removed', detail: 'comments and optimizer hints removed' },
+      { rule: 'limit_added', detail: 'LIMIT 100 added (nl2sql.default_limit)' }] });
+  // The translator's SQL passes as it is (it has its LIMIT already).
+  const { sql } = translate('Which 5 artists have the most albums?', schema);
+  assert.deepEqual(guard(sql, schema), { verdict: 'allowed', sql, changes: [], dialect: 'sqlite' });
+  // A LIMIT above the maximum is lowered; the options are the configuration's keys.
+  const lowered = guard('SELECT TrackId FROM Track LIMIT 5000', schema);
+  assert.equal(lowered.sql, 'SELECT TrackId FROM Track LIMIT 1000');
+  assert.equal(lowered.changes[0].rule, 'limit_lowered');
+  assert.equal(guard('SELECT TrackId FROM Track', schema, { default_limit: 7 }).sql, 'SELECT TrackId FROM Track LIMIT 7');
+  assert.equal(guard('SELECT TrackId FROM Track LIMIT 90', schema.catalog, { max_limit: 20 }).sql,
+    'SELECT TrackId FROM Track LIMIT 20');
+  // A system catalog only when allowed.
+  assert.equal(failure(() => guard('SELECT name FROM sqlite_master', schema)).code, 'unsafe_sql');
+  assert.match(guard('SELECT name FROM sqlite_master', schema, { allow_system_catalogs: true }).sql, /LIMIT 100$/);
+});
+
+test('guard refuses writes, stacked statements and denied functions (unsafe_sql) and bad SQL (invalid_sql)', () => {
+  const schema = registerSchema(chinookPg, { dialect: 'postgres' });
+  const refused = (sql) => {
+    const error = failure(() => guard(sql, schema));
+    return `${error.code}: ${error.message}`;
+  };
+  assert.match(refused('DELETE FROM track'), /^unsafe_sql: unsafe SQL: writes data \(DELETE\)/);
+  assert.match(refused('SELECT name FROM artist; DROP TABLE artist'), /^unsafe_sql: unsafe SQL: more than one statement/);
+  assert.match(refused('WITH gone AS (DELETE FROM track RETURNING track_id) SELECT * FROM gone'), /^unsafe_sql: /);
+  assert.match(refused('SELECT pg_sleep(10)'), /^unsafe_sql: .*pg_sleep/);
+  assert.match(refused('SELECT usename FROM pg_catalog.pg_user'), /^unsafe_sql: /);
+  assert.match(refused('DROP TABLE artist'), /^unsafe_sql: unsafe SQL: changes the schema/);
+  assert.match(refused('SELECT name FROM artist WHERE'), /^invalid_sql: SQL syntax error at line 1, column \d+/);
+  assert.match(refused('SELECT nope FROM artist'), /^invalid_sql: /);
+  assert.match(refused('SELECT * FROM not_a_table'), /^(invalid|unsafe)_sql: .*not_a_table/);
+  assert.equal(failure(() => guard('', schema)).code, 'missing_sql');
+  assert.equal(failure(() => guard('SELECT 1', null)).code, 'invalid_catalog');
+  assert.equal(failure(() => guard('SELECT 1', schema, { default_limit: 0 })).code, 'invalid_options');
+});
+
+test('assess scores a question over the tables it links to and plans compound ones', () => {
+  const schema = registerSchema(chinookSqlite, { dialect: 'sqlite', samples });
+  // As POST /api/nl2sql/analyze: the tables counted are those the linker picks within the token budget, and the
+  // whole demo schema (1,367 tokens) fits the default 2,000, so with it every table is linked.
+  const whole = assess('How many genres are there?', schema);
+  assert.equal(whole.linked_tables.length, 11);
+  assert.deepEqual(whole.complexity, { score: 5, reasons: ['joins 11 tables', 'aggregates'] });
+  const easy = assess('How many genres are there?', schema, { budget: 40 });
+  assert.deepEqual(easy.linked_tables, ['Genre', 'Track']);
+  assert.deepEqual(easy.complexity, { score: 3, reasons: ['joins 2 tables', 'aggregates'] });
+  assert.equal(easy.decompose, false);
+  assert.equal(easy.plan, null);
+  assert.equal(easy.skeleton, 'Genre(GenreId INTEGER PK, Name NVARCHAR(120))\nTrack(TrackId INTEGER PK, GenreId INTEGER -> Genre)');
+  const question = 'Compare the number of customers per country with the total invoice amount per country, '
+    + 'keeping countries where the total is above average';
+  const hard = assess(question, schema);
+  assert.ok(hard.complexity.score > 5, JSON.stringify(hard.complexity));
+  assert.ok(hard.complexity.reasons.includes('compares rows with an aggregate (a nested query)'));
+  assert.equal(hard.decompose, true);
+  assert.equal(hard.plan.stages, 2);
+  assert.deepEqual(hard.plan.tasks.map((t) => [t.id, t.stage, t.question, t.depends_on]), [
+    ['t1', 1, 'the number of customers per country', []],
+    ['t2', 1, 'the total invoice amount per country', []],
+    ['t3', 2, 'keeping countries where the total is above average (combine t1, t2)', ['t1', 't2']]]);
+  // The threshold is [nl2sql.agentic] complexity_threshold's: at 10 nothing is split.
+  assert.equal(assess(question, schema, { complexity_threshold: 10 }).plan, null);
+  assert.equal(failure(() => assess('  ', schema)).code, 'missing_question');
+  assert.equal(failure(() => assess('x', schema, { complexity_threshold: 0 })).code, 'invalid_options');
 });
 
 test('malformed DDL and SQL throw errors with the core code and a position', () => {

@@ -22,7 +22,7 @@ for (const [what, file, fix] of [['the package', path.join(pkg, 'nl2sql_wasm_bg.
   ['chromium', chromiumPath, 'tests/install-wasm'], ['the nl2sql binary', bin, 'cargo build -p nl2sql']]) {
   if (!existsSync(file)) throw new Error(`${what} is missing (${file}): run ${fix}`);
 }
-const { registerSchema, translate, advise } = await import(pathToFileURL(path.join(pkg, 'node.js')).href);
+const { registerSchema, translate, advise, guard, assess } = await import(pathToFileURL(path.join(pkg, 'node.js')).href);
 
 const demo = {
   ddl: readFileSync(path.join(site, 'playground/demo/chinook.sql'), 'utf8'),
@@ -105,6 +105,20 @@ async function openPage(url) {
   return { page, problems };
 }
 
+/** The guard's verdict as the page shows it: `{verdict, sql, changes}` or `{verdict, refusal}`. */
+async function shownGuard(page) {
+  return page.$eval('#guard', (box) => box.dataset.verdict === 'allowed'
+    ? { verdict: 'allowed', sql: box.querySelector('#guard-sql').textContent,
+      changes: [...box.querySelectorAll('#guard-changes li code')].map((c) => c.textContent) }
+    : { verdict: box.dataset.verdict, refusal: box.querySelector('#guard-verdict')?.textContent });
+}
+
+/** What the page must show for the guard's answer on `sql` (computed by the package in Node). */
+function expectedGuard(sql, schema) {
+  const g = guard(sql, schema);
+  return { verdict: 'allowed', sql: g.sql, changes: g.changes.map((c) => c.rule) };
+}
+
 /** The findings table as `severity code` lines, and the index DDL, as the page shows them. */
 async function shownReport(page) {
   const findings = await page.$$eval('#findings tbody tr',
@@ -137,6 +151,29 @@ test('served by nl2sql serve: demo schema, a question, the SQL and the advisor r
   assert.match(await page.textContent('#estimated-rows'),
     new RegExp(`reads ${report.cost.rows_read.toLocaleString('en-US')}, returns`));
   assert.deepEqual(await shownReport(page), expected(report));
+  // The guard's verdict on the translated SQL (it has its LIMIT: allowed unchanged).
+  assert.deepEqual(await shownGuard(page), expectedGuard(sql, demoSchema));
+  assert.deepEqual((await shownGuard(page)).changes, []);
+  // The question's complexity, as the package computes it and as POST /api/nl2sql/analyze answers.
+  const assessment = assess(question, demoSchema);
+  const analyzed = await (await fetch(`${base}/api/nl2sql/analyze`, { method: 'POST',
+    body: JSON.stringify({ question, database: 'demo' }) })).json();
+  assert.deepEqual(analyzed.complexity, assessment.complexity, 'server and package assess alike');
+  assert.deepEqual(analyzed.linked_tables, assessment.linked_tables);
+  assert.equal(await page.textContent('#complexity p'),
+    `Complexity ${assessment.complexity.score}/10: ${assessment.complexity.reasons.join(', ')}`);
+
+  // SQL typed by hand is guarded too: a write is refused (the advisor still reports it is not a query)...
+  await page.fill('#sql', 'DELETE FROM Track WHERE Composer IS NULL');
+  await page.click('#analyse');
+  await page.waitForSelector('#guard[data-verdict="refused"]');
+  assert.match((await shownGuard(page)).refusal, /^Refused unsafe_sql: unsafe SQL: writes data \(DELETE\)/);
+  assert.equal(await page.isVisible('#error'), false, 'a refusal is a verdict, not a page error');
+  // ...and so are stacked statements.
+  await page.fill('#sql', 'SELECT Name FROM Artist; DROP TABLE Artist');
+  await page.click('#analyse');
+  await page.waitForFunction(() => document.querySelector('#guard-verdict')?.textContent.includes('more than one'));
+  assert.match((await shownGuard(page)).refusal, /^Refused unsafe_sql: unsafe SQL: more than one statement/);
 
   // A slow query typed by hand: findings with severities and an index suggestion.
   const slow = "SELECT * FROM Track WHERE Composer = 'AC/DC' ORDER BY Name";
@@ -153,6 +190,9 @@ test('served by nl2sql serve: demo schema, a question, the SQL and the advisor r
   assert.deepEqual(shown, expected(slowReport));
   assert.ok(shown.findings.includes('7 full_table_scan'), shown.findings.join(', '));
   assert.equal(shown.indexes[0], 'CREATE INDEX IF NOT EXISTS idx_track_composer ON Track (Composer);');
+  // No LIMIT: the guard lets it through with the default one added.
+  assert.deepEqual(await shownGuard(page), expectedGuard(slow, demoSchema));
+  assert.deepEqual(await shownGuard(page), { verdict: 'allowed', sql: `${slow} LIMIT 100`, changes: ['limit_added'] });
   assert.equal(await page.isVisible('#error'), false);
   const screenshot = path.join(artifacts, 'playground.png');
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -206,6 +246,8 @@ test('without any nl2sql server: the page still analyses DDL and SQL and shows c
     await page.click('#analyse');
     await page.waitForSelector('#error:not([hidden])');
     assert.match(await page.textContent('#error'), /^invalid_sql: SQL syntax error at line 1, column 26/);
+    assert.match((await shownGuard(page)).refusal, /^Refused invalid_sql: SQL syntax error at line 1, column 26/);
+    assert.equal(await page.textContent('#report'), '', 'no stale report next to the error');
 
     // Valid SQL again: findings, and the error is gone.
     await page.fill('#sql', 'SELECT * FROM album WHERE title = NULL');
@@ -213,6 +255,13 @@ test('without any nl2sql server: the page still analyses DDL and SQL and shows c
     await page.waitForFunction(() => document.querySelector('#error').hidden
       && document.querySelectorAll('#findings tbody tr').length > 0);
     assert.ok((await shownReport(page)).findings.some((f) => f.endsWith(' eq_null')));
+    assert.deepEqual(await shownGuard(page), { verdict: 'allowed', sql: 'SELECT * FROM album WHERE title = NULL LIMIT 100',
+      changes: ['limit_added'] });
+    // A table the schema does not have: refused by the guard, in the page.
+    await page.fill('#sql', 'SELECT * FROM invoices');
+    await page.click('#analyse');
+    await page.waitForSelector('#guard[data-verdict="refused"]');
+    assert.match((await shownGuard(page)).refusal, /invoices/);
 
     // The server mode needs nl2sql serve: here it fails with a clear message, not silently.
     await page.check('#mode-server');

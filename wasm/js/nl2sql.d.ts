@@ -4,7 +4,7 @@
 /** SQL dialect of a schema. */
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
-/** A failure of the core: `code` is stable (`invalid_sql`, `invalid_ddl`, `invalid_dialect`, `invalid_catalog`,
+/** A failure of the core: `code` is stable (`invalid_sql`, `unsafe_sql`, `invalid_ddl`, `invalid_dialect`, `invalid_catalog`,
  * `invalid_statistics`, `invalid_options`, `missing_sql`, `sql_too_long`, `missing_question`, `untranslatable`,
  * `dialect_mismatch`, `not_initialized`, `internal_error`...). */
 export class Nl2sqlError extends Error {
@@ -262,6 +262,82 @@ export interface AdvisorSettings {
   max_result_rows?: number;
 }
 
+// ---- Guard ----
+
+/** One thing the guard changed in an accepted query. */
+export interface GuardChange {
+  /** `limit_added`, `limit_lowered` or `comments_removed`. */
+  rule: 'limit_added' | 'limit_lowered' | 'comments_removed' | string;
+  detail: string;
+}
+
+/** An accepted query (a refusal is thrown instead). */
+export interface Guarded {
+  verdict: 'allowed';
+  /** The SQL that may run: the syntax tree rendered again, with a LIMIT. */
+  sql: string;
+  /** What was changed, in order. */
+  changes: GuardChange[];
+  dialect: Dialect;
+}
+
+/** `[nl2sql] default_limit`, `max_limit` and `[security] allow_system_catalogs`; defaults as in the service. */
+export interface GuardOptions {
+  /** LIMIT added to a query without one (default 100; at most `max_limit`). */
+  default_limit?: number;
+  /** Largest LIMIT let through; larger ones are lowered (default 1000; given alone below 100, it is also the
+   * default LIMIT). */
+  max_limit?: number;
+  /** Whether system catalogs (`pg_catalog`, `information_schema`, `sqlite_master`...) may be read (default false). */
+  allow_system_catalogs?: boolean;
+}
+
+// ---- Complexity and plans ----
+
+export interface Complexity {
+  /** 1 (one table, one value) to 10. */
+  score: number;
+  /** What raised it (`joins 3 tables`, `aggregates`...). */
+  reasons: string[];
+}
+
+export interface PlanTask {
+  /** `t1`, `t2`...: also its CTE name when the SQL is composed. */
+  id: string;
+  /** 1-based stage; tasks of one stage are independent. */
+  stage: number;
+  question: string;
+  depends_on: string[];
+}
+
+export interface Plan {
+  tasks: PlanTask[];
+  stages: number;
+}
+
+/** What `POST /api/nl2sql/analyze` returns, computed over the schema given. */
+export interface Assessment {
+  complexity: Complexity;
+  /** Whether the score is above `complexity_threshold` and the question splits into parts. */
+  decompose: boolean;
+  plan: Plan | null;
+  linked_tables: string[];
+  /** The linked tables' skeleton text. */
+  skeleton: string;
+}
+
+/** `[nl2sql] skeleton_token_budget` (`budget`) and `[nl2sql.agentic]` keys; defaults as in the service. */
+export interface AssessOptions {
+  budget?: number;
+  /** 1-10 (default 5): above it a plan is made. */
+  complexity_threshold?: number;
+  /** Default 10. */
+  max_tasks?: number;
+  /** Default 5. */
+  max_stages?: number;
+  samples?: Samples;
+}
+
 // ---- Functions ----
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
@@ -301,3 +377,12 @@ export function estimate(sql: string, schema?: SchemaInput | null,
 /** The fraction (0 to 1) of rows of `tables` for which `condition` holds. */
 export function selectivity(condition: string, tables: Array<string | [alias: string, table: string]>,
   options?: { dialect?: Dialect; stats?: TableStats[] }): number;
+
+/** The SQL guard: exactly one read-only query (SELECT, WITH … SELECT, VALUES) over the schema's tables and
+ * columns, no denied function, no system catalog; comes back re-rendered with a bounded LIMIT. Throws
+ * `unsafe_sql` for a write, DDL, several statements, a denied function or a system catalog; `invalid_sql` for a
+ * syntax error, an unknown column or a placeholder; `missing_sql`, `sql_too_long`, `invalid_options`. */
+export function guard(sql: string, schema: SchemaInput, options?: GuardOptions): Guarded;
+
+/** A question's complexity over the tables it links to, and above the threshold its plan in stages. */
+export function assess(question: string, schema: SchemaInput, options?: AssessOptions): Assessment;

@@ -122,3 +122,16 @@ export function selectivity(condition, tables, options = {}) {
   return call(raw.selectivity, String(condition), stats, JSON.stringify({ tables, dialect: options.dialect }))
     .selectivity;
 }
+
+/** The SQL guard: one read-only query over the schema's tables comes back re-rendered with its LIMIT bounded
+ * (`{verdict, sql, changes, dialect}`); anything else throws `unsafe_sql` (or `invalid_sql`). */
+export function guard(sql, schema, options = {}) {
+  return call(raw.guard, String(sql), catalogJson(schema),
+    optionsJson(options, ['default_limit', 'max_limit', 'allow_system_catalogs']));
+}
+
+/** A question's complexity (1-10, with reasons) and, above the threshold, its plan of sub-questions. */
+export function assess(question, schema, options = {}) {
+  return call(raw.assess, String(question), catalogJson(schema), samplesJson(schema, options),
+    optionsJson(options, ['budget', 'complexity_threshold', 'max_tasks', 'max_stages']));
+}

@@ -1,6 +1,7 @@
-// The playground: DDL → schema, question → SQL, SQL → the advisor's report, all with the nl2sql-wasm package in
-// this browser. Only the "server" translation mode makes a request (POST /api/nl2sql/translate, same origin).
-import init, { advise, registerSchema, skeleton, translate, version } from '../pkg/nl2sql.js';
+// The playground: DDL → schema, question → SQL and its complexity, SQL → the guard's verdict and the advisor's
+// report, all with the nl2sql-wasm package in this browser. Only the "server" translation mode makes a request
+// (POST /api/nl2sql/translate, same origin).
+import init, { advise, assess, guard, registerSchema, skeleton, translate, version } from '../pkg/nl2sql.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { schema: null, ddl: null, dialect: null, demo: null };
@@ -102,13 +103,69 @@ function renderSchema(schema) {
   $('skeleton').textContent = skeleton(schema).text;
 }
 
-function renderTranslation(t, source) {
+function renderTranslation(t, source, complexity) {
   const box = $('translation');
   box.replaceChildren();
   const confidence = t.confidence === undefined ? '' : ` · confidence ${t.confidence}`;
   box.append(element('p', `${source}${confidence}`, 'muted'));
   if (t.explanation) box.append(element('p', t.explanation));
   if (t.linked_tables?.length) box.append(element('p', `Linked tables: ${t.linked_tables.join(', ')}`, 'muted'));
+  if (complexity) box.append(renderComplexity(complexity));
+}
+
+/** The question's complexity (1-10) with its reasons, and the plan of sub-questions when it would be split. */
+function renderComplexity(a) {
+  const box = element('div');
+  box.id = 'complexity';
+  const reasons = a.complexity.reasons.length ? a.complexity.reasons.join(', ') : 'one table, one value';
+  box.append(element('p', `Complexity ${a.complexity.score}/10: ${reasons}`));
+  if (a.plan) {
+    const plan = element('ol');
+    for (const task of a.plan.tasks) {
+      const after = task.depends_on.length ? ` (after ${task.depends_on.join(', ')})` : '';
+      plan.append(element('li', `${task.id}, stage ${task.stage}: ${task.question}${after}`));
+    }
+    box.append(element('p', `Planned as ${a.plan.tasks.length} tasks in ${a.plan.stages} stages:`, 'muted'), plan);
+  }
+  return box;
+}
+
+/** The guard's verdict on the SQL: the SQL that may run with what changed, or the refusal (not a page error). */
+function renderGuard(sql, schema) {
+  const box = $('guard');
+  box.replaceChildren();
+  delete box.dataset.verdict;
+  box.append(element('h3', 'Guard'));
+  if (!schema) {
+    box.append(element('p', 'The guard checks SQL against a schema\'s tables: paste DDL or load the demo.', 'muted'));
+    return;
+  }
+  let verdict;
+  try {
+    verdict = guard(sql, schema);
+  } catch (error) {
+    box.dataset.verdict = 'refused';
+    const p = element('p');
+    p.id = 'guard-verdict';
+    p.append(element('span', 'Refused', 'verdict refused'), ' ', element('span', error.code ?? 'error', 'code'),
+      `: ${error.message}`);
+    box.append(p);
+    return;
+  }
+  box.dataset.verdict = 'allowed';
+  const p = element('p');
+  p.id = 'guard-verdict';
+  p.append(element('span', 'Allowed', 'verdict allowed'), ' — the SQL that may run:');
+  const code = element('pre', verdict.sql);
+  code.id = 'guard-sql';
+  const changes = element('ul');
+  changes.id = 'guard-changes';
+  for (const c of verdict.changes) {
+    const li = element('li');
+    li.append(element('code', c.rule), ` ${c.detail}`);
+    changes.append(li);
+  }
+  box.append(p, code, verdict.changes.length ? changes : element('p', 'Unchanged.', 'muted'));
 }
 
 function renderReport(report) {
@@ -158,7 +215,10 @@ function renderReport(report) {
 
 function analyse() {
   const sql = $('sql').value;
+  $('report').replaceChildren();
+  $('guard').replaceChildren();
   const schema = currentSchema();
+  renderGuard(sql, schema);
   const report = advise(sql, schema, { dialect: schema ? undefined : $('dialect').value, stats: statistics() });
   renderReport(report);
 }
@@ -183,12 +243,12 @@ async function translateQuestion() {
       throw Object.assign(new Error(error.message), { code: error.code });
     }
     $('sql').value = body.sql;
-    renderTranslation(body, `Translated by the server (${body.provider})`);
+    renderTranslation(body, `Translated by the server (${body.provider})`, schema ? assess(question, schema) : null);
   } else {
     if (!schema) throw Object.assign(new Error('paste DDL or load the demo first'), { code: 'missing_schema' });
     const t = translate(question, schema);
     $('sql').value = t.sql;
-    renderTranslation(t, 'Translated in this browser (offline translator)');
+    renderTranslation(t, 'Translated in this browser (offline translator)', assess(question, schema));
   }
   analyse();
 }

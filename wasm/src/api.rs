@@ -11,7 +11,7 @@ use nl2sql_core::catalog::{Catalog, Dialect, Samples};
 use nl2sql_core::error::{Error, Result};
 use nl2sql_core::stats::estimate::{Estimate, Estimator, Scope};
 use nl2sql_core::stats::model::TableStats;
-use nl2sql_core::{Config, ddl, linker, offline, skeleton::Skeleton, translate::checked_question};
+use nl2sql_core::{Config, agentic, ddl, guard, linker, offline, skeleton::Skeleton, translate::checked_question};
 use serde_json::{Value, json};
 
 /// `registerSchema`: DDL text in `dialect` → `{dialect, fingerprint, catalog, skipped}`.
@@ -118,6 +118,73 @@ pub fn selectivity(condition: &str, stats_json: &str, options_json: &str) -> Res
     }
     let selectivity = Estimator::new(&stats).condition_selectivity(condition, &scope, dialect)?;
     Ok(json!({"selectivity": selectivity}).to_string())
+}
+
+/// `guard`: the SQL guard's verdict on one statement over the catalog (`POST /api/nl2sql/guard` without a
+/// store): `{verdict: "allowed", sql, changes, dialect}`, the SQL re-rendered with its LIMIT bounded. Options
+/// `{default_limit?, max_limit?, allow_system_catalogs?}` (the configuration's defaults: 100, 1000, false; a
+/// `max_limit` alone below 100 lowers the default LIMIT to it).
+/// Refusals are `unsafe_sql`; text that does not parse, unknown columns and placeholders are `invalid_sql`.
+pub fn guard(sql_text: &str, catalog_json: &str, options_json: &str) -> Result<String> {
+    let catalog = catalog(catalog_json)?;
+    let options = options(options_json)?;
+    let mut settings = guard::Settings::default();
+    if let Some(n) = count(&options, "max_limit")? {
+        settings.max_limit = n as u64;
+        // A maximum below the default LIMIT lowers the default with it, unless the default is given too.
+        settings.default_limit = settings.default_limit.min(settings.max_limit);
+    }
+    if let Some(n) = count(&options, "default_limit")? {
+        settings.default_limit = n as u64;
+    }
+    match options.get("allow_system_catalogs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(allow)) => settings.allow_system_catalogs = *allow,
+        Some(_) => return Err(invalid_options("`allow_system_catalogs` must be true or false")),
+    }
+    if settings.default_limit == 0 || settings.default_limit > settings.max_limit {
+        return Err(invalid_options(&format!(
+            "default_limit ({}) must be between 1 and max_limit ({})",
+            settings.default_limit, settings.max_limit
+        )));
+    }
+    let guarded = guard::check(sql_text, catalog.dialect, &catalog, &settings)?;
+    let head = json!({"verdict": "allowed", "sql": guarded.sql, "changes": guarded.changes_json()});
+    Ok(merge(head.to_string(), &[("dialect", to_json(&catalog.dialect))]))
+}
+
+/// `assess`: a question's complexity (1-10, with the reasons) over the tables it links to, and above the
+/// threshold the plan of sub-questions in stages — what `POST /api/nl2sql/analyze` answers, without a store:
+/// `{complexity: {score, reasons}, decompose, plan, linked_tables, skeleton}`. Options `{budget?,
+/// complexity_threshold?, max_tasks?, max_stages?}` (`[nl2sql]` and `[nl2sql.agentic]` keys; defaults as there).
+pub fn assess(question: &str, catalog_json: &str, samples_json: &str, options_json: &str) -> Result<String> {
+    let config = Config::default();
+    let question = checked_question(question, &config)?;
+    let catalog = catalog(catalog_json)?;
+    let samples = samples(samples_json)?;
+    let options = options(options_json)?;
+    let defaults = &config.nl2sql.agentic;
+    let budget = count(&options, "budget")?.unwrap_or(config.nl2sql.skeleton_token_budget);
+    let threshold = count(&options, "complexity_threshold")?.map_or(Ok(defaults.complexity_threshold), |n| {
+        u8::try_from(n)
+            .ok()
+            .filter(|n| (1..=10).contains(n))
+            .ok_or_else(|| invalid_options("`complexity_threshold` must be 1-10"))
+    })?;
+    let bounded = |key: &str, default: u32| -> Result<u32> {
+        count(&options, key)?
+            .map_or(Ok(default), |n| u32::try_from(n).map_err(|_| invalid_options(&format!("`{key}` is too large"))))
+    };
+    let limits = agentic::Limits {
+        max_tasks: bounded("max_tasks", defaults.max_tasks)?,
+        max_stages: bounded("max_stages", defaults.max_stages)?,
+    };
+    let linked = linker::link(question, &catalog, &samples, budget);
+    let tables: Vec<&str> = linked.tables.iter().map(|t| t.table.as_str()).collect();
+    let complexity = agentic::assess(question, tables.len());
+    let plan = if complexity.score > threshold { agentic::plan(question, limits) } else { None };
+    let head = json!({"decompose": plan.is_some(), "linked_tables": tables, "skeleton": linked.skeleton.text()});
+    Ok(merge(head.to_string(), &[("complexity", to_json(&complexity)), ("plan", to_json(&plan))]))
 }
 
 fn dialect(name: &str) -> Result<Dialect> {

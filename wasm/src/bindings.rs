@@ -49,3 +49,13 @@ pub fn estimate(sql: &str, catalog: &str, stats: &str, options: &str) -> Result<
 pub fn selectivity(condition: &str, stats: &str, options: &str) -> Result<String, JsValue> {
     thrown(api::selectivity(condition, stats, options))
 }
+
+#[wasm_bindgen]
+pub fn guard(sql: &str, catalog: &str, options: &str) -> Result<String, JsValue> {
+    thrown(api::guard(sql, catalog, options))
+}
+
+#[wasm_bindgen]
+pub fn assess(question: &str, catalog: &str, samples: &str, options: &str) -> Result<String, JsValue> {
+    thrown(api::assess(question, catalog, samples, options))
+}

@@ -1,5 +1,6 @@
-//! nl2sql-wasm: the core's pure functions for JavaScript — DDL to catalog, skeleton, schema linking, the code
-//! advisor, the cardinality estimator and the offline translator — for browsers, Node and bundlers.
+//! nl2sql-wasm: the core's pure functions for JavaScript — DDL to catalog, skeleton, schema linking, the SQL
+//! guard, the code advisor, the cardinality estimator, question complexity and plans, and the offline translator —
+//! for browsers, Node and bundlers.
 //!
 //! Why this shape: the package must be small (≤ 600 KB gzipped, `docs/wasm.md`), so it exports plain functions
 //! over data and never the router, the store, the statistics refresh or the configuration parser: whatever the

@@ -99,3 +99,52 @@ fn catalogs_and_statistics_read_by_hand_equal_serdes_reading() {
         ("invalid_statistics", "statistics[0].row_count must be a number")
     );
 }
+
+#[test]
+fn guard_bounds_accepted_queries_and_refuses_the_rest() {
+    let catalog = schema();
+    let ok = parsed(&guard("SELECT title FROM album -- titles", &catalog, "").expect("a query over the schema"));
+    assert_eq!(ok["verdict"], "allowed");
+    assert_eq!(ok["sql"], "SELECT title FROM album LIMIT 100");
+    assert_eq!(ok["dialect"], "postgres");
+    let rules: Vec<&str> =
+        ok["changes"].as_array().expect("changes").iter().filter_map(|c| c["rule"].as_str()).collect();
+    assert_eq!(rules, ["comments_removed", "limit_added"]);
+    let lowered = parsed(&guard("SELECT id FROM album LIMIT 500", &catalog, r#"{"max_limit": 50}"#).expect("lowered"));
+    assert_eq!(lowered["sql"], "SELECT id FROM album LIMIT 50");
+    assert_eq!(lowered["changes"][0]["rule"], "limit_lowered");
+    let code = |sql: &str, options: &str| guard(sql, &catalog, options).expect_err("refused").code();
+    assert_eq!(code("DELETE FROM album", ""), "unsafe_sql");
+    assert_eq!(code("SELECT 1; DROP TABLE album", ""), "unsafe_sql");
+    assert_eq!(code("SELECT * FROM pg_catalog.pg_user", ""), "unsafe_sql");
+    assert_eq!(code("SELECT title FROM album WHERE", ""), "invalid_sql");
+    assert_eq!(code("SELECT nope FROM album", ""), "invalid_sql");
+    assert_eq!(code("", ""), "missing_sql");
+    assert_eq!(code("SELECT 1", r#"{"default_limit": 0}"#), "invalid_options");
+    assert_eq!(code("SELECT 1", r#"{"allow_system_catalogs": "yes"}"#), "invalid_options");
+    assert_eq!(guard("SELECT 1", "", "").expect_err("a catalog is needed").code(), "invalid_catalog");
+}
+
+#[test]
+fn assess_scores_the_question_and_plans_compound_ones() {
+    let catalog = schema();
+    let easy = parsed(&assess("How many albums are there?", &catalog, "", "").expect("assessed"));
+    // The linker adds the table the foreign key names; the score counts the tables linked, as the service's.
+    assert_eq!(easy["linked_tables"], json!(["album", "artist"]), "{easy}");
+    assert_eq!(easy["complexity"], json!({"score": 3, "reasons": ["joins 2 tables", "aggregates"]}));
+    assert_eq!((&easy["decompose"], &easy["plan"]), (&Value::Bool(false), &Value::Null));
+    let question = "Compare the number of albums per artist with the total number of artists per name, \
+                    keeping artists where the total is above average";
+    let hard = parsed(&assess(question, &catalog, "", "").expect("assessed"));
+    assert!(hard["complexity"]["score"].as_u64().is_some_and(|s| s > 5), "{hard}");
+    assert_eq!(hard["decompose"], true);
+    assert_eq!(hard["plan"]["stages"], 2);
+    assert_eq!(hard["plan"]["tasks"][2]["depends_on"], json!(["t1", "t2"]));
+    let strict = parsed(&assess(question, &catalog, "", r#"{"complexity_threshold": 10}"#).expect("assessed"));
+    assert_eq!(strict["plan"], Value::Null);
+    assert_eq!(
+        assess("x", &catalog, "", r#"{"complexity_threshold": 11}"#).expect_err("1-10").code(),
+        "invalid_options"
+    );
+    assert_eq!(assess(" ", &catalog, "", "").expect_err("empty").code(), "missing_question");
+}
