@@ -129,6 +129,8 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
         }
     }
     let Some(accepted) = accepted else { return Err(failed(&attempts)) };
+    let advisor = advise(ports, tenant, &record, &schema, &accepted.sql).await;
+    let (accepted, advisor) = context.rewrite(&record, accepted, advisor, &mut attempts).await;
 
     let tables = match crate::sql::parse_query(&accepted.sql, schema.catalog.dialect) {
         Ok(crate::sql::OneQuery::Query(query)) => {
@@ -138,7 +140,6 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
     };
     // Stale statistics of the tables a query reads gain refresh priority; never a reason to fail the answer.
     let _ = crate::stats::refresh::touch(ports, tenant, &request.database, &tables).await;
-    let advisor = advise(ports, tenant, &record, &schema, &accepted.sql).await;
     let mut response = TranslateResponse {
         sql: accepted.sql,
         explanation: accepted.explanation,
@@ -328,6 +329,69 @@ impl Context<'_, '_> {
             spent = Some(usage);
         }
         None
+    }
+
+    /// When the advisor reports a bottleneck at or above `[nl2sql.advisor] bottleneck_severity_threshold` in a
+    /// model's answer, one rewrite attempt: the findings go back to the model that wrote it, and the rewrite is
+    /// kept only if it passes the guard (with catalog validation) and the estimator prices it lower. Either way
+    /// the attempt is listed (`rewrite_kept` / `rewrite_discarded`) and its tokens counted.
+    async fn rewrite(
+        &self,
+        record: &DatabaseRecord,
+        mut accepted: Accepted,
+        report: Option<crate::advisor::Report>,
+        attempts: &mut Vec<Attempt>,
+    ) -> (Accepted, Option<crate::advisor::Report>) {
+        let threshold = self.ports.config.nl2sql.advisor.bottleneck_severity_threshold;
+        let Some(before) = report.as_ref().and_then(|r| r.cost.as_ref()).map(|c| c.total) else {
+            return (accepted, report);
+        };
+        let findings: Vec<String> = report
+            .iter()
+            .flat_map(|r| &r.bottlenecks)
+            .filter(|b| b.severity >= threshold)
+            .map(|b| format!("- {} (severity {}): {}", b.code, b.severity, b.message))
+            .collect();
+        if findings.is_empty() || accepted.provider == OFFLINE || accepted.decomposition.is_some() {
+            return (accepted, report);
+        }
+        let provider = accepted.provider.clone();
+        let system = self.system(&self.linked.skeleton.text()).await;
+        let user = llm::prompt::rewrite(self.question, &accepted.sql, &findings.join("\n"));
+        let Some(completion) =
+            llm::call(self.ports, &provider, Prompt { system: &system, user: &user }, self.deadline, attempts).await
+        else {
+            return (accepted, report);
+        };
+        accepted.tokens.prompt += completion.input_tokens;
+        accepted.tokens.completion += completion.output_tokens;
+        accepted.tokens.total += completion.input_tokens + completion.output_tokens;
+        accepted.cost += completion.cost;
+        let candidate = match llm::extract::sql(&completion.text) {
+            None => Err("the answer holds no SQL query".to_owned()),
+            Some(sql) => self.guard(&sql).map_err(|e| format!("{e}: {sql}")),
+        };
+        let sql = match candidate {
+            Ok(sql) => sql,
+            Err(why) => {
+                attempts.push(attempt(&provider, "rewrite_discarded", why));
+                return (accepted, report);
+            }
+        };
+        let rewritten = advise(self.ports, self.tenant, record, self.schema, &sql).await;
+        match rewritten.as_ref().and_then(|r| r.cost.as_ref()).map(|c| c.total) {
+            Some(after) if after < before => {
+                attempts.push(attempt(&provider, "rewrite_kept", format!("estimated cost {before:.1} -> {after:.1}")));
+                accepted.sql = sql;
+                (accepted, rewritten)
+            }
+            after => {
+                let after = after.map_or("unknown".to_owned(), |a| format!("{a:.1}"));
+                let why = format!("estimated cost {before:.1} -> {after}: not cheaper, the first answer stays");
+                attempts.push(attempt(&provider, "rewrite_discarded", why));
+                (accepted, report)
+            }
+        }
     }
 
     /// One question, one model.

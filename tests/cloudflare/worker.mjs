@@ -41,9 +41,55 @@ export function workerOptions({ persist, testRoutes = true, kv = true, vars = {}
   };
 }
 
-/** Starts the Worker; answers the Miniflare instance and its base URL (no trailing slash). */
-export async function startWorker(options) {
-  const mf = new Miniflare(workerOptions(options));
+// The stand-in for the Workers AI binding (`[ai] binding = "AI"`), which Miniflare can only proxy to Cloudflare:
+// an object of class `Ai` (workers-rs checks the binding's class name) whose run(model, inputs) does what the
+// binding does, against Workers AI's REST wire format at ENDPOINT (the tests' fake LLM server): POST
+// /client/v4/accounts/<account>/ai/run/<model>, answer the envelope's `result`, throw on failure.
+const AI_SHIM = `
+class Ai {
+  constructor(env) { this.env = env; }
+  async run(model, inputs) {
+    const url = this.env.ENDPOINT + "/client/v4/accounts/test-account/ai/run/" + model;
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer binding" },
+      body: JSON.stringify(inputs),
+    });
+    const envelope = await response.json();
+    if (!response.ok || !envelope.success) {
+      throw new Error("AiError: " + (envelope.errors?.[0]?.message ?? response.status));
+    }
+    return envelope.result;
+  }
+}
+export default function (env) { return new Ai(env); }
+`;
+
+/**
+ * Miniflare options for the Worker plus the Workers AI stand-in bound as `AI`, forwarding to `aiEndpoint`.
+ * `host`, `port` and the persistence directories are instance-wide options, the rest the Worker's own.
+ */
+function withAi(options, aiEndpoint) {
+  const { host, port, kvPersist, d1Persist, ...worker } = options;
+  return {
+    host,
+    ...(port ? { port } : {}),
+    kvPersist,
+    d1Persist,
+    workers: [
+      { name: "nl2sql", ...worker, wrappedBindings: { AI: { scriptName: "workers-ai", bindings: { ENDPOINT: aiEndpoint } } } },
+      { name: "workers-ai", modules: true, script: AI_SHIM },
+    ],
+  };
+}
+
+/**
+ * Starts the Worker; answers the Miniflare instance and its base URL (no trailing slash). `ai`: the base URL of
+ * a server speaking Workers AI's REST format, to bind the AI stand-in.
+ */
+export async function startWorker({ ai, ...options }) {
+  const base = workerOptions(options);
+  const mf = new Miniflare(ai ? withAi(base, ai) : base);
   const url = await mf.ready;
   return { mf, url: url.href.replace(/\/$/, "") };
 }

@@ -71,6 +71,9 @@ pub enum Wire {
     Anthropic,
     /// Cohere Chat v2.
     Cohere,
+    /// Workers AI's REST API (`POST /client/v4/accounts/{account}/ai/run/{model}`): what the Worker's AI binding
+    /// runs; the tests' binding stand-in (tests/cloudflare/worker.mjs) forwards `env.AI.run` here.
+    WorkersAi,
 }
 
 /// One logged call.
@@ -232,6 +235,8 @@ fn answer(request: &Message, state: &Mutex<State>) -> (Answer, Option<Call>) {
         Wire::Anthropic
     } else if path.ends_with("/v2/chat") {
         Wire::Cohere
+    } else if path.contains("/ai/run/") {
+        Wire::WorkersAi
     } else {
         let body = json!({"error": {"message": format!("no route {path}"), "type": "invalid_request_error"}});
         return (Answer::Bytes(render(404, &[], &body.to_string())), None);
@@ -243,7 +248,11 @@ fn answer(request: &Message, state: &Mutex<State>) -> (Answer, Option<Call>) {
     if let Some(problem) = rejects(wire, request, &body) {
         return (Answer::Bytes(error(wire, problem.0, problem.1, None)), None);
     }
-    let model = body["model"].as_str().unwrap_or_default().to_owned();
+    let model = match wire {
+        // The model is in the path: …/ai/run/@cf/meta/llama-3.1-8b-instruct.
+        Wire::WorkersAi => path.split_once("/ai/run/").map(|(_, m)| m.to_owned()).unwrap_or_default(),
+        _ => body["model"].as_str().unwrap_or_default().to_owned(),
+    };
     let prompt = prompt_text(wire, &body);
     let (reply, latency) = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -296,6 +305,15 @@ fn answer(request: &Message, state: &Mutex<State>) -> (Answer, Option<Call>) {
 /// What a real provider rejects before answering: (status, message).
 fn rejects(wire: Wire, request: &Message, body: &Value) -> Option<(u16, &'static str)> {
     let bearer = request.header("authorization").is_some_and(|a| a.starts_with("Bearer ") && a.len() > 7);
+    if wire == Wire::WorkersAi {
+        return match () {
+            _ if !bearer => Some((401, "Authentication error")),
+            _ if body["messages"].as_array().is_none_or(Vec::is_empty) && body["prompt"].is_null() => {
+                Some((400, "Type mismatch: `messages` or `prompt` is required"))
+            }
+            _ => None,
+        };
+    }
     if body["model"].as_str().is_none_or(str::is_empty) {
         return Some((400, "`model` is required"));
     }
@@ -379,6 +397,13 @@ fn success(wire: Wire, model: &str, body: &Value, prompt: &str, text: &str) -> V
             "usage": {"billed_units": {"input_tokens": input, "output_tokens": output},
                       "tokens": {"input_tokens": input, "output_tokens": output}},
         }),
+        Wire::WorkersAi => json!({
+            "result": {"response": text,
+                       "usage": {"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output}},
+            "success": true,
+            "errors": [],
+            "messages": [],
+        }),
         Wire::Embeddings => {
             let inputs: Vec<&str> = match &body["input"] {
                 Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
@@ -435,6 +460,8 @@ fn error(wire: Wire, status: u16, message: &str, retry_after: Option<u64>) -> Ve
             json!({"type": "error", "error": {"type": kind, "message": message}})
         }
         Wire::Cohere => json!({"message": message}),
+        Wire::WorkersAi => json!({"result": null, "success": false, "errors": [{"code": 3040, "message": message}],
+                                  "messages": []}),
     };
     let retry = retry_after.map(|s| s.to_string());
     let mut headers = vec![("content-type", "application/json")];

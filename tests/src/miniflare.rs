@@ -26,6 +26,12 @@ impl Worker {
     /// Like [`Worker::start`], with extra bindings (`{"NAME": value}`; an object value becomes a JSON binding,
     /// e.g. `NL2SQL_CONFIG`), handed to `serve.mjs` as `NL2SQL_WORKER_VARS`.
     pub fn start_with(persist: &Path, vars: &serde_json::Value) -> Worker {
+        Self::start_full(persist, vars, None)
+    }
+
+    /// Like [`Worker::start_with`], and with `ai` (the fake LLM server's URL) a Workers AI binding `AI` whose
+    /// `run` goes to that server in Workers AI's REST format (`tests/cloudflare/worker.mjs`).
+    pub fn start_full(persist: &Path, vars: &serde_json::Value, ai: Option<&str>) -> Worker {
         let dir = repo_root().join("tests/cloudflare");
         assert!(
             dir.join("node_modules/miniflare").exists(),
@@ -38,6 +44,7 @@ impl Worker {
             .arg(port.to_string())
             .arg(persist)
             .env("NL2SQL_WORKER_VARS", vars.to_string())
+            .env("NL2SQL_WORKER_AI", ai.unwrap_or_default())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

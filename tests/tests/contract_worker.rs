@@ -47,3 +47,45 @@ fn cloudflare_worker_honours_the_http_contract_and_keeps_its_kv_data_across_rest
         llm: Some(llm),
     });
 }
+
+/// With an AI binding, Workers AI joins the provider chain with no configuration and no key: the default
+/// offline translator becomes the last resort behind it. The binding's stand-in runs the model on the fake LLM
+/// server in Workers AI's REST format; when it fails, the answer comes from the offline translator.
+#[test]
+fn workers_ai_through_the_ai_binding_joins_the_chain() {
+    use nl2sql_tests::fake_llm::{Reply, Wire};
+    let llm = FakeLlm::start();
+    let persist = tempfile::tempdir().expect("temp dir");
+    let vars = serde_json::json!({ "NL2SQL_CONFIG": contract::security_json() });
+    let worker = Worker::start_full(persist.path(), &vars, Some(llm.url()));
+    let client = Client::with_key(worker.base_url(), contract::ALPHA_USER);
+    let ddl = "CREATE TABLE singer (id integer PRIMARY KEY, name text, country text, age integer);";
+    let (status, body) =
+        client.json("PUT", "/api/nl2sql/databases/music", &serde_json::json!({"dialect": "sqlite", "ddl": ddl}));
+    assert!(matches!(status, 200 | 201), "{status} {body}");
+
+    let sql = "SELECT country, COUNT(*) AS singers FROM singer GROUP BY country";
+    llm.on("singers per country", vec![Reply::text(format!("```sql\n{sql}\n```"))]);
+    let ask = serde_json::json!({"question": "How many singers per country?", "database": "music"});
+    let (status, answer) = client.json("POST", "/api/nl2sql/translate", &ask);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["provider"], "workers_ai", "{answer}");
+    assert_eq!(answer["sql"], format!("{sql} LIMIT 100"), "{answer}");
+    assert!(answer["tokens"]["total"].as_u64().is_some_and(|t| t > 0), "{answer}");
+    let calls = llm.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].wire, Wire::WorkersAi);
+    assert_eq!(calls[0].model, "@cf/meta/llama-3.1-8b-instruct", "the default model");
+    assert!(calls[0].prompt.contains("singer") && calls[0].prompt.contains("How many singers per country?"));
+
+    // The model fails (every retry): the offline translator answers, and the attempts say so.
+    llm.on("oldest singer", vec![Reply::status(500)]);
+    let ask = serde_json::json!({"question": "Who is the oldest singer?", "database": "music"});
+    let (status, answer) = client.json("POST", "/api/nl2sql/translate", &ask);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["provider"], "offline", "{answer}");
+    let tried: Vec<&str> =
+        answer["attempts"].as_array().into_iter().flatten().filter_map(|a| a["provider"].as_str()).collect();
+    assert_eq!(tried.first(), Some(&"workers_ai"), "{answer}");
+    assert!(answer["attempts"][0]["detail"].as_str().is_some_and(|d| d.contains("Workers AI")), "{answer}");
+}

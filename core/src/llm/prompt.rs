@@ -74,6 +74,15 @@ pub fn correction(question: &str, sql: &str, problem: &str) -> String {
     )
 }
 
+/// The user message of the advisor-driven rewrite: the accepted query and the bottlenecks found in it.
+pub fn rewrite(question: &str, sql: &str, findings: &str) -> String {
+    format!(
+        "{question}\n\nYour answer\n```sql\n{sql}\n```\nis correct but slow; the performance review found:\n{findings}\n\
+         Rewrite it to return exactly the same rows more cheaply (for example with sargable conditions, fewer rows \
+         read, no needless work). Answer with one query."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

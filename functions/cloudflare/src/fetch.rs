@@ -10,7 +10,9 @@ use nl2sql_core::ports::{Http, HttpRequest, HttpResponse};
 use nl2sql_core::{Error, Result, port};
 use std::pin::pin;
 use std::time::Duration;
-use worker::js_sys::Uint8Array;
+use worker::js_sys::{self, Function, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{AbortController, AbortSignal, Delay, Env, Fetch, web_sys};
 
 /// Outbound HTTP through `fetch`, and Workers AI through the environment's AI binding.
@@ -31,25 +33,38 @@ fn error_response(status: u16, message: String) -> HttpResponse {
     HttpResponse { status, headers: Vec::new(), body }
 }
 
-/// `env.<binding>.run(model, body)`: 200 with the result; a missing binding is 400 (not worth retrying), a
-/// failed run 502 (the core retries and falls back).
+/// `env.<binding>.run(model, body)`: 200 with the result as JSON; a missing binding is 400 (not worth retrying),
+/// a failed run 502 (the core retries and falls back). The body goes over as `JSON.parse` makes it (plain
+/// objects; a serde conversion would hand the binding `Map`s).
 async fn workers_ai(env: &Env, target: &str, body: &[u8]) -> HttpResponse {
     let Some((binding, model)) = target.split_once('/') else {
         return error_response(400, format!("workers-ai URL needs <binding>/<model>, not `{target}`"));
     };
-    let Ok(ai) = env.ai(binding) else {
+    let ai = Reflect::get(env, &binding.into()).ok().filter(|v| !v.is_undefined() && !v.is_null());
+    let Some(ai) = ai else {
         return error_response(
             400,
             format!("the Worker has no Workers AI binding `{binding}` (wrangler.toml: [ai] binding = \"{binding}\")"),
         );
     };
-    let input: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(input) => input,
-        Err(e) => return error_response(400, format!("Workers AI input is not JSON: {e}")),
+    let call = || -> std::result::Result<Promise, JsValue> {
+        let input = js_sys::JSON::parse(&String::from_utf8_lossy(body))?;
+        let run: Function = Reflect::get(&ai, &"run".into())?.dyn_into()?;
+        run.call2(&ai, &model.into(), &input)?.dyn_into()
     };
-    match ai.run::<_, serde_json::Value>(model, input).await {
-        Ok(output) => HttpResponse { status: 200, headers: Vec::new(), body: output.to_string().into_bytes() },
-        Err(e) => error_response(502, format!("Workers AI: {e}")),
+    let message = |e: JsValue| {
+        e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_default()
+    };
+    let result = match call() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(e) => return error_response(400, format!("Workers AI: {}", message(e))),
+    };
+    match result {
+        Ok(output) => {
+            let json = js_sys::JSON::stringify(&output).map(String::from).unwrap_or_default();
+            HttpResponse { status: 200, headers: Vec::new(), body: json.into_bytes() }
+        }
+        Err(e) => error_response(502, format!("Workers AI: {}", message(e))),
     }
 }
 
@@ -59,6 +74,7 @@ fn provider(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Provider(format!("{what}: {e}"))
 }
 
+/// The `fetch` Request of `request`.
 /// The `fetch` Request of `request`.
 fn build(request: &HttpRequest) -> Result<worker::Request> {
     let method = request.method.to_ascii_uppercase();
