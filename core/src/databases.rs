@@ -237,16 +237,29 @@ pub async fn record(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<Optio
 
 /// The record and schema of `name`; `database_not_found` when it is not registered.
 pub async fn load(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<(DatabaseRecord, Schema)> {
+    let record = registered(ports, tenant, name).await?;
+    let schema = schema(ports, tenant, &record).await?;
+    Ok((record, schema))
+}
+
+/// The registry entry of `name` (its dialect and schema fingerprint, without the schema);
+/// `database_not_found` when it is not registered.
+pub async fn registered(ports: &Ports<'_>, tenant: &str, name: &str) -> Result<DatabaseRecord> {
     validate_name("database", name)?;
-    let record = record(ports, tenant, name)
+    record(ports, tenant, name)
         .await?
-        .ok_or_else(|| Error::not_found("database_not_found", format!("database `{name}` is not registered")))?;
+        .ok_or_else(|| Error::not_found("database_not_found", format!("database `{name}` is not registered")))
+}
+
+/// The schema `record` names.
+pub async fn schema(ports: &Ports<'_>, tenant: &str, record: &DatabaseRecord) -> Result<Schema> {
+    let name = &record.name;
     let item = ports
         .store
         .get(&partition(tenant, name), &keys::sort_key(Kind::Schema, &record.fingerprint))
         .await?
         .ok_or_else(|| Error::Store(format!("schema {} of database `{name}` is missing", record.fingerprint)))?;
-    Ok((record, from_json(&item.value)?))
+    from_json(&item.value)
 }
 
 /// All registered databases of a tenant, by name.

@@ -203,7 +203,7 @@ async fn analyze(req: &Request, ports: &Ports<'_>, tenant: &str) -> Result<Respo
     let config = &ports.config.nl2sql;
     let linked = crate::linker::link(question, &schema.catalog, &schema.samples, config.skeleton_token_budget);
     let tables: Vec<&str> = linked.tables.iter().map(|t| t.table.as_str()).collect();
-    let complexity = crate::agentic::assess(question, tables.len());
+    let complexity = crate::agentic::assess(question, linked.needed_tables());
     let limits = crate::agentic::Limits { max_tasks: config.agentic.max_tasks, max_stages: config.agentic.max_stages };
     let decompose = config.agentic.enabled && complexity.score > config.agentic.complexity_threshold;
     let plan = if decompose { crate::agentic::plan(question, limits) } else { None };

@@ -63,19 +63,20 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
     let config = &ports.config.nl2sql;
     let question = checked_question(&request.question, ports.config)?;
     let chain = llm::chain(ports.config, request.provider.as_deref())?;
-    let (record, schema) = databases::load(ports, tenant, &request.database).await?;
+    // The registry entry alone answers a cache hit (its fingerprint and dialect key the cache); the schema is read
+    // only on a miss.
+    let record = databases::registered(ports, tenant, &request.database).await?;
     let conversation = match request.session_id.as_deref() {
         Some(id) => session::load(ports, tenant, &request.database, id).await?,
         None => session::Session::default(),
     };
     crate::limits::check_context(session::context(&conversation).len(), ports.config)?;
-    let fingerprint = schema.catalog.fingerprint();
     let provider_key = provider_key(ports.config, &chain[0]);
     let scope = cache::Scope {
         tenant,
         database: &request.database,
-        fingerprint: &fingerprint,
-        dialect: schema.catalog.dialect.name(),
+        fingerprint: &record.fingerprint,
+        dialect: record.dialect.name(),
         provider: &provider_key,
     };
     // A follow-up depends on the conversation, so only a question asked outside one is answered from the cache.
@@ -88,17 +89,18 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
             metrics::add("nl2sql_cache_hits", &[("layer", hit.layer)], 1.0);
             answer.cache = hit.layer.to_owned();
             answer.attempts.clear();
-            // The advice follows the current settings and statistics, not those of the cached answer.
-            answer.advisor = advise(ports, tenant, &record, &schema, &answer.sql).await;
+            // The advisor's report is the one made when the answer was cached (its `statistics` says with what);
+            // `cache_ttl` bounds its age. Recomputing it cost a cached answer most of its time.
             answer.rows = execute(ports, &record, request.execute, &answer.sql).await?;
             return Ok(answer);
         }
         metrics::add("nl2sql_cache_misses", &[], 1.0);
     }
 
+    let schema = databases::schema(ports, tenant, &record).await?;
     let linked = linker::link(question, &schema.catalog, &schema.samples, config.skeleton_token_budget);
     let linked_tables: Vec<String> = linked.tables.iter().map(|t| t.table.clone()).collect();
-    let assessment = agentic::assess(question, linked_tables.len());
+    let assessment = agentic::assess(question, linked.needed_tables());
     metrics::observe("nl2sql_query_complexity_score", &[], f64::from(assessment.score));
     let settings = guard::Settings::from_config(ports.config);
     let deadline =

@@ -181,7 +181,7 @@ pub fn assess(question: &str, catalog_json: &str, samples_json: &str, options_js
     };
     let linked = linker::link(question, &catalog, &samples, budget);
     let tables: Vec<&str> = linked.tables.iter().map(|t| t.table.as_str()).collect();
-    let complexity = agentic::assess(question, tables.len());
+    let complexity = agentic::assess(question, linked.needed_tables());
     let plan = if complexity.score > threshold { agentic::plan(question, limits) } else { None };
     let head = json!({"decompose": plan.is_some(), "linked_tables": tables, "skeleton": linked.skeleton.text()});
     Ok(merge(head.to_string(), &[("complexity", to_json(&complexity)), ("plan", to_json(&plan))]))

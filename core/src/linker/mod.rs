@@ -68,6 +68,23 @@ pub struct Linked {
     pub full_tokens: usize,
 }
 
+impl Linked {
+    /// How many picked tables the question itself needs: the ones it names and the bridges their joins go
+    /// through — not foreign-key neighbours or tables that only fill the budget (a small schema is linked whole).
+    /// What complexity counts as "joins N tables".
+    pub fn needed_tables(&self) -> usize {
+        self.tables
+            .iter()
+            .filter(|t| t.reasons.first().is_some_and(|r| r != FILLS && !r.starts_with(NEIGHBOUR)))
+            .count()
+    }
+}
+
+/// The reason of a table picked only to fill the budget.
+pub(crate) const FILLS: &str = "fills the budget";
+/// The reason of a table picked as the neighbour of a matched one starts with this.
+pub(crate) const NEIGHBOUR: &str = "foreign-key neighbour of";
+
 /// A token budget: a hard cap, and a target for what only adds context.
 ///
 /// The evidence — the tables the question names, the tables their joins go through, likely tables and their

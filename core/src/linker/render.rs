@@ -150,9 +150,9 @@ pub(super) fn pick(index: &LinkIndex<'_>, scores: &Scores, chosen: &Chosen) -> T
             let best = (index.neighbors[chosen.table].iter().map(|&nb| nb as usize))
                 .filter(|&nb| lexical[nb] > 0.0)
                 .max_by(|&a, &b| lexical[a].total_cmp(&lexical[b]).then(b.cmp(&a)));
-            best.map(|nb| format!("foreign-key neighbour of {}", names(nb))).into_iter().collect()
+            best.map(|nb| format!("{} {}", super::NEIGHBOUR, names(nb))).into_iter().collect()
         }
-        Why::Fills => vec!["fills the budget".to_owned()],
+        Why::Fills => vec![super::FILLS.to_owned()],
     };
     TablePick { table: t.name.clone(), score: round(f64::from(chosen.score)), reasons, columns }
 }
