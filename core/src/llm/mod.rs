@@ -1,6 +1,6 @@
 //! LLM providers over the [`Http`](crate::ports::Http) port, without vendor SDKs: the wire formats
 //! ([`wire`]), SQL extraction from answers ([`extract`]), retries with exponential backoff and jitter that
-//! honour `Retry-After`, and a circuit breaker per provider ([`circuit`]). The fallback chain is the caller's
+//! honour `Retry-After`, and a circuit breaker per provider ([`mod@circuit`]). The fallback chain is the caller's
 //! loop over [`chain`]; `offline` (the built-in translator) is a member of it like any provider.
 
 pub mod circuit;
