@@ -236,7 +236,7 @@ describe("the Worker's configuration", () => {
       await mf.dispose();
     }
     for (const [vars, message] of [
-      [{ NL2SQL_CONFIG: { nl2sql: { default_limit: "many" } } }, /NL2SQL_CONFIG\.nl2sql\.default_limit: invalid type/],
+      [{ NL2SQL_CONFIG: { nl2sql: { default_limit: "many" } } }, /NL2SQL_CONFIG: nl2sql\.default_limit: invalid type/],
       [{ NL2SQL_CONFIG_TOML: "[nl2sql]\ndefault_limit = 5\n" }, /\[vars\.NL2SQL_CONFIG\]/],
     ]) {
       const broken = await startWorker({ vars });
