@@ -278,6 +278,11 @@ impl Context<'_, '_> {
                     decomposition: None,
                 })
             }
+            // The question is beyond the built-in translator: an answer, not a failure to answer (422, not 502).
+            Err(e @ Error::Untranslatable(_)) => {
+                attempts.push(attempt(OFFLINE, "invalid", e.to_string()));
+                None
+            }
             Err(e) => {
                 attempts.push(attempt(OFFLINE, "error", e.to_string()));
                 None
