@@ -90,7 +90,14 @@ async fn run(ports: &Ports<'_>, tenant: &str, request: &TranslateRequest) -> Res
             answer.cache = hit.layer.to_owned();
             answer.attempts.clear();
             // The advisor's report is the one made when the answer was cached (its `statistics` says with what);
-            // `cache_ttl` bounds its age. Recomputing it cost a cached answer most of its time.
+            // `cache_ttl` bounds its age. Recomputing it cost a cached answer most of its time. The tenant's
+            // current switch decides whether there is one.
+            if !ports.config.nl2sql.advisor.enabled {
+                answer.advisor = None;
+            } else if answer.advisor.is_none() {
+                let schema = databases::schema(ports, tenant, &record).await?;
+                answer.advisor = advise(ports, tenant, &record, &schema, &answer.sql).await;
+            }
             answer.rows = execute(ports, &record, request.execute, &answer.sql).await?;
             return Ok(answer);
         }
