@@ -91,8 +91,15 @@ fn template_to_running_functions() {
     assert!(
         emf.iter().any(|m| m["Route"] == "POST /api/nl2sql/translate"
             && m["Status"] == "200"
-            && m["nl2sql_queries_total"] == 1.0),
-        "a CloudWatch EMF line per request, translations counted as queries:\n{logs}"
+            && m["nl2sql_requests_total"] == 1.0),
+        "a CloudWatch EMF line per request:\n{logs}"
+    );
+    // The core's metrics, as increases with their labels as dimensions: the translation counted as a query.
+    assert!(
+        emf.iter().any(|m| m["nl2sql_queries_total"] == 1.0
+            && m["status"] == "success"
+            && m["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == json!([["status"]])),
+        "the core's nl2sql_queries_total as an EMF line:\n{logs}"
     );
 }
 
