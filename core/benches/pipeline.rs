@@ -11,8 +11,8 @@
 
 use futures_executor::block_on;
 use nl2sql_core::api::Request;
-use nl2sql_core::memory::{ManualClock, MemoryStore};
-use nl2sql_core::ports::{Http, HttpRequest, HttpResponse, NoSqlSource, Ports};
+use nl2sql_core::memory::{self, ManualClock, MemoryStore};
+use nl2sql_core::ports::{Http, HttpRequest, HttpResponse, Ports};
 use nl2sql_core::{Config, port, router};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -98,14 +98,7 @@ fn run(caches: bool, requests: usize) -> Vec<Duration> {
     let config = config(caches);
     let clock = Arc::new(ManualClock::new(1_800_000_000_000));
     let store = MemoryStore::new(clock.clone());
-    let ports = Ports {
-        config: &config,
-        store: &store,
-        http: &ZeroLatency,
-        clock: clock.as_ref(),
-        sql: &NoSqlSource,
-        started_at_ms: 0,
-    };
+    let ports = Ports { http: &ZeroLatency, ..memory::ports(&config, &store, clock.as_ref()) };
     let register = json!({"dialect": "sqlite", "ddl": ddl()}).to_string();
     let response = block_on(router::handle(Request::new("PUT", "/api/nl2sql/databases/bench", register), &ports));
     assert!(response.status < 300, "registration: {}", String::from_utf8_lossy(&response.body));

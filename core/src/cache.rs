@@ -203,7 +203,6 @@ mod tests {
     use super::*;
     use crate::Config;
     use crate::memory::{ManualClock, MemoryStore};
-    use crate::ports::{NoHttp, NoSqlSource};
     use futures_executor::block_on;
     use serde_json::json;
     use std::sync::Arc;
@@ -217,14 +216,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(1_800_000_000_000));
         let memory = MemoryStore::new(clock.clone());
         let config = Config::default();
-        let ports = Ports {
-            config: &config,
-            store: &memory,
-            http: &NoHttp,
-            clock: clock.as_ref(),
-            sql: &NoSqlSource,
-            started_at_ms: 0,
-        };
+        let ports = crate::memory::ports(&config, &memory, clock.as_ref());
         let answer = json!({"sql": "SELECT COUNT(*) FROM Album"});
         let q = "How many albums does each artist have?";
         block_on(store(&ports, &scope("f1"), q, &answer, 3600)).expect("store");

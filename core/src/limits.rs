@@ -124,7 +124,7 @@ pub fn check_context(bytes: usize, config: &Config) -> Result<()> {
 mod tests {
     use super::*;
     use crate::memory::{ManualClock, MemoryStore};
-    use crate::ports::{Clock, NoHttp, NoSqlSource, Store};
+    use crate::ports::{Clock, Store};
     use futures_executor::block_on;
     use std::sync::Arc;
 
@@ -136,7 +136,7 @@ mod tests {
     }
 
     fn ports<'a>(config: &'a Config, store: &'a dyn Store, clock: &'a ManualClock) -> Ports<'a> {
-        Ports { config, store, http: &NoHttp, clock, sql: &NoSqlSource, started_at_ms: 0 }
+        crate::memory::ports(config, store, clock)
     }
 
     #[test]

@@ -3,12 +3,18 @@
 
 use crate::error::{Error, Result};
 use crate::port;
-use crate::ports::{Clock, Item, Precondition, Store};
+use crate::ports::{Clock, Item, NoHttp, NoSqlSource, Ports, Precondition, Store};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 type Map = BTreeMap<(String, String), Item>;
+
+/// Ports over a store (a [`MemoryStore`], usually) with no outbound HTTP and no databases: what tests and benchmarks of the core
+/// start from (`Ports { http: &my_http, ..memory::ports(…) }` for one that calls a provider).
+pub fn ports<'a>(config: &'a crate::Config, store: &'a dyn Store, clock: &'a dyn Clock) -> Ports<'a> {
+    Ports { config, store, http: &NoHttp, clock, sql: &NoSqlSource, started_at_ms: 0 }
+}
 
 /// A [`Store`] in a `BTreeMap` behind a mutex. Expiry is judged by the clock it was given.
 pub struct MemoryStore {

@@ -92,7 +92,6 @@ mod tests {
     use super::*;
     use crate::Config;
     use crate::memory::{ManualClock, MemoryStore};
-    use crate::ports::{NoHttp, NoSqlSource};
     use futures_executor::block_on;
     use std::sync::Arc;
 
@@ -101,14 +100,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(1_800_000_000_000));
         let memory = MemoryStore::new(clock.clone());
         let config = Config::default();
-        let ports = Ports {
-            config: &config,
-            store: &memory,
-            http: &NoHttp,
-            clock: clock.as_ref(),
-            sql: &NoSqlSource,
-            started_at_ms: 0,
-        };
+        let ports = crate::memory::ports(&config, &memory, clock.as_ref());
         for i in 0..4 {
             let turn = Turn { question: format!("q{i}"), sql: format!("SELECT {i}"), summary: String::new() };
             block_on(append(&ports, "a", "db", "s-1", turn, 3, 1800)).expect("append");

@@ -4,8 +4,8 @@
 use futures_executor::block_on;
 use nl2sql_core::Config;
 use nl2sql_core::api::{Request, Response};
-use nl2sql_core::memory::{ManualClock, MemoryStore};
-use nl2sql_core::ports::{Clock, NoHttp, NoSqlSource, Ports};
+use nl2sql_core::memory::{self, ManualClock, MemoryStore};
+use nl2sql_core::ports::Clock;
 use nl2sql_core::router;
 use nl2sql_core::stats::model::TableStats;
 use serde_json::{Value, json};
@@ -56,14 +56,7 @@ impl Host {
     }
 
     fn call(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
-        let ports = Ports {
-            config: &self.config,
-            store: &self.store,
-            http: &NoHttp,
-            clock: self.clock.as_ref(),
-            sql: &NoSqlSource,
-            started_at_ms: 0,
-        };
+        let ports = memory::ports(&self.config, &self.store, self.clock.as_ref());
         let response: Response = block_on(router::handle(Request::new(method, path, body.to_string()), &ports));
         (response.status, response.body_json())
     }
@@ -87,14 +80,7 @@ impl Host {
             ]
         }))
         .expect("statistics");
-        let ports = Ports {
-            config: &self.config,
-            store: &self.store,
-            http: &NoHttp,
-            clock: self.clock.as_ref(),
-            sql: &NoSqlSource,
-            started_at_ms: 0,
-        };
+        let ports = memory::ports(&self.config, &self.store, self.clock.as_ref());
         block_on(nl2sql_core::stats::state::save_stats(&ports, "default#shop", &stats)).expect("stored");
     }
 }

@@ -5,8 +5,8 @@
 use futures_executor::block_on;
 use nl2sql_core::Config;
 use nl2sql_core::api::Request;
-use nl2sql_core::memory::{ManualClock, MemoryStore};
-use nl2sql_core::ports::{Http, HttpRequest, HttpResponse, NoHttp, NoSqlSource, Ports};
+use nl2sql_core::memory::{self, ManualClock, MemoryStore};
+use nl2sql_core::ports::{Http, HttpRequest, HttpResponse, Ports};
 use nl2sql_core::router;
 use nl2sql_core::stats::model::TableStats;
 use serde_json::{Value, json};
@@ -59,14 +59,7 @@ fn translate(answers: &[&str]) -> (Value, Vec<String>) {
     let clock = Arc::new(ManualClock::new(1_800_000_000_000));
     let store = MemoryStore::new(clock.clone());
     let model = Model { answers: answers.iter().map(|a| (*a).to_owned()).collect(), seen: Mutex::new(Vec::new()) };
-    let setup = Ports {
-        config: &config,
-        store: &store,
-        http: &NoHttp,
-        clock: clock.as_ref(),
-        sql: &NoSqlSource,
-        started_at_ms: 0,
-    };
+    let setup = memory::ports(&config, &store, clock.as_ref());
     let register = json!({"dialect": "postgres", "ddl": DDL}).to_string();
     let response = block_on(router::handle(Request::new("PUT", "/api/nl2sql/databases/shop", register), &setup));
     assert_eq!(response.status, 200);

@@ -6,8 +6,8 @@ use nl2sql_core::Config;
 use nl2sql_core::api::Request;
 use nl2sql_core::auth::{hash_key, sign_jwt};
 use nl2sql_core::keys::{self, Kind, Scope};
-use nl2sql_core::memory::{ManualClock, MemoryStore};
-use nl2sql_core::ports::{NoHttp, NoSqlSource, Ports, Precondition, Store};
+use nl2sql_core::memory::{self, ManualClock, MemoryStore};
+use nl2sql_core::ports::{Ports, Precondition, Store};
 use nl2sql_core::{router, stats};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -57,14 +57,7 @@ impl Host {
     }
 
     fn ports(&self) -> Ports<'_> {
-        Ports {
-            config: &self.config,
-            store: &self.store,
-            http: &NoHttp,
-            clock: self.clock.as_ref(),
-            sql: &NoSqlSource,
-            started_at_ms: 0,
-        }
+        memory::ports(&self.config, &self.store, self.clock.as_ref())
     }
 
     /// Status, JSON body and the response's `retry-after` header.
@@ -244,14 +237,7 @@ fn without_keys_everything_is_the_default_tenant_unlimited() {
     let mut config = Config::default();
     config.security.rate_limit_per_client = 1;
     config.security.rate_limit_burst = 1;
-    let ports = Ports {
-        config: &config,
-        store: &store,
-        http: &NoHttp,
-        clock: clock.as_ref(),
-        sql: &NoSqlSource,
-        started_at_ms: 0,
-    };
+    let ports = memory::ports(&config, &store, clock.as_ref());
     for _ in 0..5 {
         let response = block_on(router::handle(Request::new("GET", "/admin/features", ""), &ports));
         assert_eq!(response.status, 200, "no keys: the local admin, no per-client limit");

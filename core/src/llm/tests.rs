@@ -1,6 +1,6 @@
 use super::*;
 use crate::memory::{ManualClock, MemoryStore};
-use crate::ports::{Clock, Http, HttpRequest, HttpResponse, NoSqlSource};
+use crate::ports::{Clock, Http, HttpRequest, HttpResponse};
 use futures_executor::block_on;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -76,14 +76,7 @@ impl World {
         Self { config: config(), store, clock, http: Script::new(replies) }
     }
     fn ports(&self) -> Ports<'_> {
-        Ports {
-            config: &self.config,
-            store: &self.store,
-            http: &self.http,
-            clock: self.clock.as_ref(),
-            sql: &NoSqlSource,
-            started_at_ms: 0,
-        }
+        Ports { http: &self.http, ..crate::memory::ports(&self.config, &self.store, self.clock.as_ref()) }
     }
     fn call(&self) -> (Option<Completion>, Vec<Attempt>) {
         let ports = self.ports();
