@@ -76,6 +76,7 @@ fn config(caches: bool) -> Config {
         endpoint = "http://zero.invalid/v1"
         model = "zero"
         max_retries = 0
+        rate_limit = 0
         "#
     );
     Config::from_toml(&toml, &|_: &str| None).expect("config").config

@@ -278,7 +278,8 @@ section!(
         timeout: u64 = 30,
         /// Retries after the first attempt.
         max_retries: u32 = 3,
-        /// Requests per minute.
+        /// Requests per minute to this provider from all instances (a token bucket in the store, bursts of as
+        /// many); over it the chain moves on to the next provider. 0: no limit.
         rate_limit: u32 = 100,
         /// Sampling temperature.
         temperature: f64 = 0.0,

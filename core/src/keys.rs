@@ -101,6 +101,12 @@ pub fn circuit(provider: &str) -> (&'static str, String) {
     ("_llm", format!("circuit#{provider}"))
 }
 
+/// Partition and sort key of an LLM provider's request bucket (`[llm.<name>] rate_limit` per minute), shared by
+/// every tenant like the provider's quota.
+pub fn provider_rate(provider: &str) -> (&'static str, String) {
+    ("_llm", format!("ratelimit#{provider}"))
+}
+
 /// The item the readiness probe reads (never written: reading it proves the store answers).
 pub const HEALTH_PROBE: (&str, &str) = ("_health", "probe#readiness");
 

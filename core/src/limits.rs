@@ -43,20 +43,28 @@ pub async fn admit(ports: &Ports<'_>, tenant: &str) -> Result<()> {
     if per_minute == 0 {
         return Ok(());
     }
-    let capacity = f64::from(burst.max(1));
-    let per_ms = f64::from(per_minute) / 60_000.0;
     let (pk, sk) = keys::key(tenant, Scope::Tenant, Kind::RateLimit, "requests");
+    match take(ports, &pk, &sk, per_minute, burst).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(limited(tenant, per_minute, burst, retry_after)),
+    }
+}
+
+/// Takes one token from the bucket stored at `pk`/`sk` (refilled at `per_minute`, holding `burst` at most):
+/// `None` when taken, else the seconds until one is back. Compare-and-set where the store has it.
+pub async fn take(ports: &Ports<'_>, pk: &str, sk: &str, per_minute: u32, burst: u32) -> Result<Option<u64>> {
+    let capacity = f64::from(burst.max(1));
+    let per_ms = f64::from(per_minute.max(1)) / 60_000.0;
     for _ in 0..ATTEMPTS {
         let now = ports.clock.now_ms();
-        let item = ports.store.get(&pk, &sk).await?;
+        let item = ports.store.get(pk, sk).await?;
         let stored = item.as_ref().and_then(|i| serde_json::from_str::<serde_json::Value>(&i.value).ok());
         let tokens = match stored.as_ref().and_then(|v| Some((v["tokens"].as_f64()?, v["at"].as_i64()?))) {
             Some((tokens, at)) => (tokens + (now - at).max(0) as f64 * per_ms).min(capacity),
             None => capacity,
         };
         if tokens < 1.0 {
-            let retry_after = ((1.0 - tokens) / per_ms / 1000.0).ceil().max(1.0) as u64;
-            return Err(limited(tenant, per_minute, burst, retry_after));
+            return Ok(Some(((1.0 - tokens) / per_ms / 1000.0).ceil().max(1.0) as u64));
         }
         let condition = match (&item, ports.store.supports_cas()) {
             (_, false) => Precondition::None,
@@ -66,14 +74,14 @@ pub async fn admit(ports: &Ports<'_>, tenant: &str) -> Result<()> {
         // A bucket nobody touches refills; it may vanish once it would be full again.
         let expires_at = now.div_euclid(1000) + (capacity / per_ms / 1000.0).ceil() as i64 + 60;
         let value = json!({"tokens": tokens - 1.0, "at": now}).to_string();
-        match ports.store.put(&pk, &sk, &value, condition, Some(expires_at)).await {
-            Ok(_) => return Ok(()),
+        match ports.store.put(pk, sk, &value, condition, Some(expires_at)).await {
+            Ok(_) => return Ok(None),
             Err(Error::Conflict(_)) => continue,
             Err(e) => return Err(e),
         }
     }
     // Every attempt lost to a concurrent request: those were admitted, this one waits.
-    Err(limited(tenant, per_minute, burst, 1))
+    Ok(Some(1))
 }
 
 fn limited(tenant: &str, per_minute: u32, burst: u32, retry_after: u64) -> Error {

@@ -177,6 +177,16 @@ pub async fn call(
             return None;
         }
         save(ports, name, &state, &before).await;
+        // `[llm.<name>] rate_limit` requests per minute (0: none): over it, the next provider answers rather
+        // than this request waiting.
+        if spec.rate_limit > 0 {
+            let (pk, sk) = crate::keys::provider_rate(name);
+            if let Ok(Some(free_in)) = crate::limits::take(ports, pk, &sk, spec.rate_limit, spec.rate_limit).await {
+                let why = format!("over its {} requests per minute; one is free again in {free_in} s", spec.rate_limit);
+                attempts.push(attempt(name, "skipped", why, 0));
+                return None;
+            }
+        }
         let remaining = u64::try_from(deadline_ms - now).unwrap_or(0);
         let timeout_ms = spec.timeout.saturating_mul(1000).min(remaining.max(1));
         let request = wire::request(

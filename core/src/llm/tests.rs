@@ -212,3 +212,19 @@ fn backoff_grows_with_jitter_and_respects_retry_after() {
     assert_eq!(backoff_ms(0, Some(9000), 1), 9000);
     assert!(backoff_ms(40, None, 7) <= 10_000);
 }
+
+#[test]
+fn a_provider_over_its_requests_per_minute_is_skipped_until_its_bucket_refills() {
+    let mut world = World::new(vec![openai_ok("SELECT 1")]);
+    world.config.llm.get_mut("primary").expect("primary").rate_limit = 2;
+    assert!(world.call().0.is_some());
+    assert!(world.call().0.is_some());
+    let (out, attempts) = world.call();
+    assert!(out.is_none(), "the third request within the minute goes to the next provider");
+    assert_eq!(attempts[0].outcome, "skipped");
+    assert!(attempts[0].detail.contains("2 requests per minute"), "{:?}", attempts[0]);
+    assert_eq!(world.http.seen().len(), 2, "no request over the limit reaches the provider");
+    world.clock.advance(30_000);
+    assert!(world.call().0.is_some(), "half a minute refills one of two tokens");
+    assert_eq!(world.http.seen().len(), 3);
+}
