@@ -1,6 +1,6 @@
 //! `nl2sql-http`: the HTTP API as a Lambda function behind a Function URL or an HTTP API (payload 2.0).
 
-use lambda_http::{Body, Error, Response, service_fn};
+use lambda_http::{Body, Error, RequestExt, Response, service_fn};
 use nl2sql_lambda::{Host, event, metrics};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -25,13 +25,25 @@ async fn main() -> Result<(), Error> {
 
 async fn handle(host: &Host, request: lambda_http::Request) -> Response<Body> {
     let started = Instant::now();
+    let deadline_ms = request.lambda_context_ref().map(|context| context.deadline);
     let request = event::to_core(request);
     let route = match nl2sql_core::router::pattern(&request.method, &request.path) {
         Some(pattern) => format!("{} {pattern}", request.method),
         None => "unmatched".to_owned(),
     };
     let (method, path) = (request.method.clone(), request.path.clone());
-    let response = nl2sql_core::router::handle(request, &host.ports()).await;
+    // The core answers 504 before the platform ends the invocation (see refresh::request_timeout).
+    let clamped = deadline_ms.and_then(|deadline| {
+        let timeout = nl2sql_lambda::refresh::request_timeout(host.config(), deadline, host.now_ms())?;
+        let mut config = host.config().clone();
+        config.nl2sql.request_timeout = timeout;
+        Some(config)
+    });
+    let ports = match &clamped {
+        Some(config) => nl2sql_core::ports::Ports { config, ..host.ports() },
+        None => host.ports(),
+    };
+    let response = nl2sql_core::router::handle(request, &ports).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(%method, %path, status = response.status, elapsed_ms, "request");
     metrics::emit(&metrics::request(host.now_ms(), &route, response.status, elapsed_ms));
