@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod postgres;
+pub(crate) mod sqlite;
 
 use serde_json::Value;
 use std::io::{Read, Write};

@@ -1,11 +1,11 @@
-//! The SQL guard on Spider's 7,000 training gold queries (vendored in `tests/fixtures/spider/`, CC BY-SA 4.0, see
+//! The SQL guard on Spider's 7,000 training gold queries (vendored in `core/tests/fixtures/spider/`, CC BY-SA 4.0, see
 //! its SOURCES.md), each with its database's catalog, in SQLite (Spider's dialect): no false reject. A query the
 //! guard refuses must be one SQLite itself refuses over the same schema (an in-memory database built from
 //! `tables.json`); every accepted query passes the independent audit (`guard/audit.rs`) and its rendering
 //! prepares in SQLite whenever the original does. The counts are pinned in `docs/guard.md`
 //! (`NL2SQL_BLESS=1 cargo test -p nl2sql-core --test guard_spider` regenerates them).
 
-#[path = "guard/audit.rs"]
+#[path = "../../../core/tests/guard/audit.rs"]
 mod audit;
 
 use nl2sql_core::catalog::{Catalog, Dialect};
@@ -30,7 +30,7 @@ fn database(catalog: &Catalog) -> Connection {
 
 #[test]
 fn spider_gold_queries_are_accepted() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spider");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../core/tests/fixtures/spider");
     let tables = std::fs::read_to_string(dir.join("tables.json")).expect("tables.json");
     let catalogs: BTreeMap<String, Catalog> =
         nl2sql_core::spider::parse_tables_json(&tables).expect("tables.json parses").into_iter().collect();
@@ -81,7 +81,7 @@ fn spider_gold_queries_are_accepted() {
         let _ = writeln!(table, "- {r}");
     }
     println!("{table}");
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guard.md");
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/guard.md");
     let text = std::fs::read_to_string(&docs).expect("docs/guard.md");
     let (start, end) = ("<!-- spider-counts", "<!-- /spider-counts -->");
     let from = text.find(start).and_then(|i| text[i..].find('\n').map(|n| i + n + 1)).expect("start marker");

@@ -1,12 +1,12 @@
 //! The refresh manager: queue order under a budget, backoff, failures that keep old statistics, the time
 //! budget, priority bumps from queries, and the API's answers.
 
-use super::{World, block_on, table_sql};
-use crate::api::Request;
-use crate::ports::Clock;
-use crate::router;
-use crate::stats::refresh::{self, RunBudget, RunReport, backoff_ms};
-use crate::stats::state;
+use crate::{World, block_on, table_sql};
+use nl2sql_core::api::Request;
+use nl2sql_core::ports::Clock;
+use nl2sql_core::router;
+use nl2sql_core::stats::refresh::{self, RunBudget, RunReport, backoff_ms};
+use nl2sql_core::stats::state;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 
@@ -74,7 +74,7 @@ fn failures_back_off_exponentially_and_are_skipped_until_their_retry_time() {
     assert_eq!((first.refreshed.len(), first.failed.len()), (0, 6));
     assert_eq!(first.failed[0].code, "database_error");
     let s = block_on(state::state(&world.ports(), "default#db", "a")).unwrap();
-    assert_eq!((s.failures, s.retry_at_ms), (1, Some(super::T0 + backoff_ms(1, &rm))));
+    assert_eq!((s.failures, s.retry_at_ms), (1, Some(crate::T0 + backoff_ms(1, &rm))));
 
     let queries = world.sql.queries.load(Ordering::SeqCst);
     let skipped = run(&world, 10);

@@ -1,7 +1,7 @@
 //! The offline translator against real data.
 //!
 //! Every Chinook question is translated, its SQL is run on the real Chinook SQLite database and the rows are
-//! checked; all generated SQL is also pinned in `fixtures/offline.chinook.snap`. After an intended change,
+//! checked; all generated SQL is also pinned in `core/tests/fixtures/offline.chinook.snap`. After an intended change,
 //! regenerate the snapshot with `NL2SQL_BLESS=1 cargo test -p nl2sql-core --test offline` and review the
 //! diff. A hand-written snake_case PostgreSQL shop schema proves nothing here is Chinook-specific.
 
@@ -14,7 +14,7 @@ const LIMIT: u64 = 1000;
 const FULL: usize = LIMIT as usize;
 
 fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../core/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path} is readable: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {path} is valid JSON: {e}"))
 }
@@ -33,7 +33,7 @@ fn ask(question: &str, (catalog, samples): &(Catalog, Samples)) -> Translation {
 }
 
 fn chinook_db() -> Connection {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/local/assets/chinook.sqlite");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/chinook.sqlite");
     Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("the Chinook file opens")
 }
 
@@ -168,7 +168,7 @@ fn chinook_questions_return_the_right_rows() {
         snapshot.push_str(&format!("-- {question}\n{}\n\n", t.sql));
         failures.extend(check(question, &t, expectations));
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/offline.chinook.snap");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../core/tests/fixtures/offline.chinook.snap");
     if std::env::var_os("NL2SQL_BLESS").is_some() {
         std::fs::write(path, &snapshot).expect("the snapshot is writable");
     }

@@ -2,12 +2,13 @@
 //! advised on and executed) is the guard's. Execution runs on the real Chinook SQLite file (rusqlite, test-only),
 //! through a `SqlSource` that keeps the statements it was given.
 
+mod common;
+
 use futures_executor::block_on;
 use nl2sql_core::api::{Request, Response};
 use nl2sql_core::memory::{ManualClock, MemoryStore};
 use nl2sql_core::ports::{NoHttp, Ports, QueryOptions, Rows, SqlSource};
 use nl2sql_core::{Config, Error, Result, router};
-use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -23,28 +24,10 @@ impl SqlSource for Chinook {
     async fn query(&self, connection: &str, sql: &str, options: QueryOptions) -> Result<Rows> {
         assert_eq!(connection, "chinook");
         self.seen.lock().expect("not poisoned").push(sql.to_owned());
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/local/assets/chinook.sqlite");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/chinook.sqlite");
         let db = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| Error::Database(e.to_string()))?;
-        let mut statement = db.prepare(sql).map_err(|e| Error::InvalidSql(e.to_string()))?;
-        let columns: Vec<String> = statement.column_names().into_iter().map(str::to_owned).collect();
-        let width = columns.len();
-        let mut rows = statement.query([]).map_err(|e| Error::InvalidSql(e.to_string()))?;
-        let mut out = Rows { columns, rows: Vec::new(), truncated: false };
-        while let Some(row) = rows.next().map_err(|e| Error::Database(e.to_string()))? {
-            if out.rows.len() == options.max_rows {
-                out.truncated = true;
-                break;
-            }
-            let values = (0..width).map(|i| match row.get_ref(i) {
-                Ok(ValueRef::Integer(n)) => json!(n),
-                Ok(ValueRef::Real(x)) => json!(x),
-                Ok(ValueRef::Text(t)) => json!(String::from_utf8_lossy(t)),
-                _ => Value::Null,
-            });
-            out.rows.push(values.collect());
-        }
-        Ok(out)
+        common::sqlite::rows(&db, sql, options.max_rows)
     }
 }
 }

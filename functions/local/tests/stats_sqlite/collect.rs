@@ -1,9 +1,9 @@
 //! SQLite collection through the fake source: exact counts when cheap, block samples and estimates otherwise.
 
-use super::{World, block_on, table_sql};
-use crate::databases;
-use crate::stats::collect::{self, Options, Prepared, Source};
-use crate::stats::model::TableStats;
+use crate::{World, block_on, table_sql};
+use nl2sql_core::databases;
+use nl2sql_core::stats::collect::{self, Options, Prepared, Source};
+use nl2sql_core::stats::model::TableStats;
 use serde_json::json;
 
 fn collect_table(world: &World, table: &str, options: Options) -> TableStats {
@@ -11,7 +11,7 @@ fn collect_table(world: &World, table: &str, options: Options) -> TableStats {
     let (_, schema) = block_on(databases::load(&ports, "default", "db")).unwrap();
     let table = schema.catalog.table(table).unwrap();
     let source = Source { sql: &world.sql, connection: "fake", dialect: schema.catalog.dialect, options };
-    block_on(collect::table(&source, &Prepared::Sqlite, table, super::T0, 30_000)).unwrap()
+    block_on(collect::table(&source, &Prepared::Sqlite, table, crate::T0, 30_000)).unwrap()
 }
 
 fn options(world: &World) -> Options {
